@@ -1,0 +1,41 @@
+# The one entry point: `make demo` and `make test` on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-fast lint bench sysdeps messages clean
+
+$(STAMP): requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed (found $$($(PYTHON) --version))."; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	touch $(STAMP)
+
+sysdeps:
+	@scripts/sysdeps.sh
+
+messages: $(STAMP)
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+
+demo: sysdeps $(STAMP) messages
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py seed_demo
+	@echo "Serving http://127.0.0.1:8000  (Ctrl-C to stop)"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: sysdeps $(STAMP) messages
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP) messages
+	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: $(STAMP)
+	$(PY) scripts/bench_import.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles media

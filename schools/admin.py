@@ -1,0 +1,148 @@
+"""The Django admin, scoped by the same policy as every other page: a change form of an
+object outside the user's scope answers 404."""
+
+from django.contrib import admin
+from django.http import Http404
+
+from . import policy
+from .models import (
+    AdministrativeUnit,
+    Guardian,
+    Guardianship,
+    ImportBatch,
+    School,
+    SchoolUserObjectPermission,
+    SchoolYear,
+    StaffMember,
+    Student,
+    Subject,
+    TeachingAssignment,
+    Term,
+    UnitUserObjectPermission,
+)
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        scoped = policy.visible(request.user, self.model)
+        return super().get_queryset(request).filter(pk__in=scoped.values("pk"))
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+
+@admin.register(AdministrativeUnit)
+class AdministrativeUnitAdmin(ScopedAdmin):
+    list_display = ["code", "name", "level", "parent", "valid_from", "valid_to", "successor"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["parent", "successor"]
+
+
+@admin.register(School)
+class SchoolAdmin(ScopedAdmin):
+    list_display = ["moet_code", "name", "level", "ownership", "unit", "head", "is_active"]
+    list_filter = ["level", "ownership", "is_active"]
+    search_fields = ["moet_code", "name"]
+    list_select_related = ["unit", "head"]
+    raw_id_fields = ["unit", "head", "merged_into"]
+
+
+class TermInline(admin.TabularInline):
+    model = Term
+    extra = 0
+
+
+@admin.register(SchoolYear)
+class SchoolYearAdmin(ScopedAdmin):
+    list_display = ["name", "start", "end"]
+    inlines = [TermInline]
+
+
+@admin.register(Subject)
+class SubjectAdmin(ScopedAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+class GuardianshipInline(admin.TabularInline):
+    model = Guardianship
+    extra = 0
+    raw_id_fields = ["guardian", "student"]
+
+
+@admin.register(Student)
+class StudentAdmin(ScopedAdmin):
+    list_display = ["national_id", "full_name", "date_of_birth", "grade", "homeroom", "school", "status"]
+    list_filter = ["status", "grade"]
+    search_fields = ["national_id", "full_name"]
+    list_select_related = ["school"]
+    raw_id_fields = ["school"]
+    inlines = [GuardianshipInline]
+
+
+@admin.register(Guardian)
+class GuardianAdmin(ScopedAdmin):
+    list_display = ["full_name", "phone", "email", "user"]
+    search_fields = ["full_name", "phone", "email"]
+    raw_id_fields = ["user"]
+    inlines = [GuardianshipInline]
+
+
+@admin.register(StaffMember)
+class StaffMemberAdmin(ScopedAdmin):
+    list_display = ["user", "school", "position", "staff_code", "is_active"]
+    search_fields = ["user__full_name", "staff_code"]
+    list_select_related = ["user", "school"]
+    raw_id_fields = ["user", "school"]
+
+
+@admin.register(TeachingAssignment)
+class TeachingAssignmentAdmin(ScopedAdmin):
+    list_display = ["staff", "school_year", "subject", "homeroom", "is_homeroom_teacher"]
+    list_select_related = ["staff__user", "staff__school", "school_year", "subject"]
+    raw_id_fields = ["staff"]
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ScopedAdmin):
+    list_display = ["at", "kind", "school", "file_name", "outcome", "rows", "created", "updated"]
+    list_filter = ["kind", "outcome"]
+    readonly_fields = [f.name for f in ImportBatch._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SchoolUserObjectPermission)
+class SchoolScopeAdmin(admin.ModelAdmin):
+    """Who heads or works in which school (django-guardian's table)."""
+
+    list_display = ["user", "permission", "content_object"]
+    list_select_related = ["user", "permission", "content_object"]
+    raw_id_fields = ["user", "content_object"]
+
+    def get_queryset(self, request):
+        schools = policy.visible(request.user, School)
+        return super().get_queryset(request).filter(content_object__in=schools)
+
+
+@admin.register(UnitUserObjectPermission)
+class UnitScopeAdmin(admin.ModelAdmin):
+    """Who oversees which administrative unit (django-guardian's table)."""
+
+    list_display = ["user", "permission", "content_object"]
+    list_select_related = ["user", "permission", "content_object"]
+    raw_id_fields = ["user", "content_object"]
+
+    def get_queryset(self, request):
+        units = policy.visible(request.user, AdministrativeUnit)
+        return super().get_queryset(request).filter(content_object__in=units)

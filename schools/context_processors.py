@@ -1,0 +1,33 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+
+from . import policy
+from .models import School
+
+
+def navigation(request):
+    """The menu of the signed-in user's role, each entry a (label, url) pair."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": []}
+    nav = [(_("Home"), reverse("schools:home"))]
+    if user.role in policy.UNIT_ROLES or user.is_superuser:
+        nav.append((_("Schools"), reverse("schools:school_list")))
+    if policy.can(user, "units.view"):
+        nav.append((_("Administrative units"), reverse("schools:unit_list")))
+    if policy.can(user, "schools.import"):
+        nav.append((_("Import schools"), reverse("schools:school_import")))
+    if user.role in policy.SCHOOL_ROLES:
+        school = policy.visible(user, School).first()
+        if school is not None:
+            nav.append((_("My school"), reverse("schools:school_detail", args=[school.pk])))
+            nav.append((_("Students"), reverse("schools:student_list", args=[school.pk])))
+            if user.role == Role.PRINCIPAL:
+                nav.append(
+                    (_("Import students"), reverse("schools:student_import", args=[school.pk]))
+                )
+    if user.is_staff:
+        nav.append((_("Administration"), reverse("admin:index")))
+    return {"nav": nav}

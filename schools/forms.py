@@ -1,0 +1,61 @@
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from . import policy
+from .models import AdministrativeUnit, SchoolLevel
+
+IMPORT_EXTENSIONS = {".xlsx", ".csv"}
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("File (.xlsx or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if Path(upload.name).suffix.lower() not in IMPORT_EXTENSIONS:
+            raise forms.ValidationError(
+                _("The file must be an Excel workbook (.xlsx) or a CSV file (.csv).")
+            )
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s.")
+                % {"limit": filesizeformat(settings.IMPORT_MAX_BYTES)}
+            )
+        return upload
+
+
+class SchoolFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or school code"), required=False, max_length=100)
+    level = forms.ChoiceField(
+        label=_("Level"), required=False, choices=[("", _("All levels"))] + SchoolLevel.choices
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Area"), required=False, queryset=AdministrativeUnit.objects.none(),
+        empty_label=_("All areas"),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = policy.visible(user, AdministrativeUnit).exclude(
+            level=AdministrativeUnit.Level.PROVINCE
+        )
+
+    def filter(self, schools):
+        data = self.cleaned_data
+        if data.get("q"):
+            schools = schools.filter(
+                Q(name__icontains=data["q"]) | Q(moet_code__iexact=data["q"])
+            )
+        if data.get("level"):
+            schools = schools.filter(level=data["level"])
+        if data.get("unit"):
+            schools = schools.filter(unit__path__startswith=data["unit"].path)
+        return schools

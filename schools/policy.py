@@ -1,0 +1,194 @@
+"""The authorization policy: the one place that answers
+
+* ``visible(user, Model)`` - which objects of this kind may this user see, and
+* ``can(user, action, obj)`` - may this user do this to this object.
+
+A user's role is ``User.role``; their scope is a django-guardian object permission on an
+administrative unit (``oversee_unit``: department, inspector, committee) or on a school
+(``head_school``: principal, ``work_in_school``: staff), or, for a parent, their own
+children through ``Guardian.user``. Guardian is always asked with global permissions
+refused, so a model-wide permission granted by mistake never widens anyone's scope.
+
+Views get their objects through ``visible`` or ``get_object_or_404`` below; an object
+outside the user's scope does not exist for them (404).
+"""
+
+from functools import reduce
+from operator import or_
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from guardian.shortcuts import get_objects_for_user
+
+from accounts.models import Role
+
+from .models import (
+    AdministrativeUnit,
+    Guardian,
+    Guardianship,
+    ImportBatch,
+    School,
+    SchoolLevel,
+    SchoolYear,
+    StaffMember,
+    Student,
+    Subject,
+    TeachingAssignment,
+)
+
+UNIT_ROLES = {Role.DEPARTMENT, Role.INSPECTOR, Role.COMMITTEE}
+SCHOOL_ROLES = {Role.PRINCIPAL, Role.STAFF}
+SCHOOL_PERMISSION = {Role.PRINCIPAL: "schools.head_school", Role.STAFF: "schools.work_in_school"}
+
+# Roles that may see students' personal data of the schools they manage or work in.
+# Inspectors see students through an inspection (a later issue), not wholesale.
+STUDENT_DATA_ROLES = {Role.DEPARTMENT, Role.COMMITTEE, Role.PRINCIPAL, Role.STAFF}
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def scope_units(user) -> QuerySet[AdministrativeUnit]:
+    """The units whose schools a department, inspector or committee user oversees."""
+    if not _active(user) or user.role not in UNIT_ROLES:
+        return AdministrativeUnit.objects.none()
+    return get_objects_for_user(
+        user, "schools.oversee_unit", AdministrativeUnit,
+        with_superuser=False, accept_global_perms=False,
+    )
+
+
+def _under(paths, field="path") -> Q:
+    if not paths:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in paths))
+
+
+def committee_managed() -> Q:
+    """Schools whose managing authority is the People's Committee of their area."""
+    department = Q(level__in=settings.DEPARTMENT_MANAGED_LEVELS) | Q(
+        level=SchoolLevel.MULTI_LEVEL, grade_max__gte=10
+    )
+    return ~department
+
+
+def visible_schools(user) -> QuerySet[School]:
+    schools = School.objects.all()
+    if not _active(user):
+        return schools.none()
+    if user.is_superuser:
+        return schools
+    if user.role in UNIT_ROLES:
+        paths = list(scope_units(user).values_list("path", flat=True))
+        return schools.filter(_under(paths, "unit__path"))
+    if user.role in SCHOOL_ROLES:
+        return get_objects_for_user(
+            user, SCHOOL_PERMISSION[user.role], schools,
+            with_superuser=False, accept_global_perms=False,
+        )
+    if user.role == Role.PARENT:
+        return schools.filter(students__guardians__user=user).distinct()
+    return schools.none()
+
+
+def _student_schools(user) -> QuerySet[School]:
+    if user.is_superuser:
+        return School.objects.all()
+    if user.role not in STUDENT_DATA_ROLES:
+        return School.objects.none()
+    schools = visible_schools(user)
+    if user.role == Role.COMMITTEE:
+        schools = schools.filter(committee_managed())
+    return schools
+
+
+def visible(user, model) -> QuerySet:
+    """Every object of ``model`` that ``user`` may see."""
+    if not _active(user):
+        return model.objects.none()
+    if model is School:
+        return visible_schools(user)
+    if model is AdministrativeUnit:
+        if user.is_superuser:
+            return AdministrativeUnit.objects.all()
+        paths = list(scope_units(user).values_list("path", flat=True))
+        return AdministrativeUnit.objects.filter(_under(paths))
+    if model is Student:
+        if user.role == Role.PARENT and not user.is_superuser:
+            return Student.objects.filter(guardians__user=user)
+        return Student.objects.filter(school__in=_student_schools(user))
+    if model is Guardian:
+        if user.role == Role.PARENT and not user.is_superuser:
+            return Guardian.objects.filter(user=user)
+        return Guardian.objects.filter(
+            students__school__in=_student_schools(user)
+        ).distinct()
+    if model is Guardianship:
+        return Guardianship.objects.filter(student__in=visible(user, Student))
+    if model is StaffMember:
+        if user.role == Role.PARENT and not user.is_superuser:
+            return StaffMember.objects.none()
+        return StaffMember.objects.filter(school__in=visible_schools(user))
+    if model is TeachingAssignment:
+        return TeachingAssignment.objects.filter(staff__in=visible(user, StaffMember))
+    if model is ImportBatch:
+        if user.is_superuser or user.role == Role.DEPARTMENT:
+            return ImportBatch.objects.filter(
+                Q(school__isnull=True) | Q(school__in=visible_schools(user))
+            )
+        if user.role == Role.PRINCIPAL:
+            return ImportBatch.objects.filter(school__in=visible_schools(user))
+        return ImportBatch.objects.none()
+    if model in (SchoolYear, Subject):
+        return model.objects.all()
+    raise LookupError(f"The policy has no rule for {model.__name__}")
+
+
+def get_object_or_404(user, model, **lookup):
+    """The object if ``user`` may see it; otherwise 404, as if it did not exist."""
+    try:
+        return visible(user, model).get(**lookup)
+    except (model.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def _school_of(obj) -> School | None:
+    if isinstance(obj, School):
+        return obj
+    return getattr(obj, "school", None)
+
+
+def can(user, action: str, obj=None) -> bool:
+    """May ``user`` do ``action`` to ``obj``? Actions are named ``<thing>.<verb>``."""
+    if not _active(user):
+        return False
+    rule = RULES.get(action)
+    if rule is None:
+        raise LookupError(f"The policy has no action {action!r}")
+    return rule(user, obj)
+
+
+def _sees(user, obj) -> bool:
+    school = _school_of(obj)
+    return school is not None and visible_schools(user).filter(pk=school.pk).exists()
+
+
+def _is_role(*roles):
+    def rule(user, obj):
+        return user.is_superuser or user.role in roles
+
+    return rule
+
+
+RULES = {
+    "school.view": lambda user, obj: _sees(user, obj),
+    "school.view_students": lambda user, obj: _school_of(obj) is not None
+    and _student_schools(user).filter(pk=_school_of(obj).pk).exists(),
+    "school.view_staff": lambda user, obj: user.role != Role.PARENT and _sees(user, obj),
+    "school.import_students": lambda user, obj: (user.is_superuser or user.role == Role.PRINCIPAL)
+    and _sees(user, obj),
+    "schools.import": _is_role(Role.DEPARTMENT),
+    "units.view": _is_role(Role.DEPARTMENT, Role.COMMITTEE, Role.INSPECTOR),
+}

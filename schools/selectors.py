@@ -1,0 +1,93 @@
+"""Reads that several views share."""
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+
+from . import policy
+from .models import School, SchoolLevel, SchoolYear, Student, TeachingAssignment
+
+
+def _task(text, url_name=None, *args, count=None):
+    from django.urls import reverse
+
+    return {"text": text, "url": reverse(url_name, args=args) if url_name else None, "count": count}
+
+
+def home_summary(user) -> dict:
+    """What the home page of ``user``'s role shows: figures for their scope and what they
+    have to do next."""
+    role = Role.PARENT if user.role == Role.PARENT else user.role
+    context = {"role": role, "role_label": Role(role).label if role else "", "tasks": []}
+    tasks = context["tasks"]
+    year = SchoolYear.current()
+    context["year"] = year
+
+    if role == Role.PARENT:
+        context["children"] = (
+            policy.visible(user, Student).select_related("school").order_by("full_name")
+        )
+        if not context["children"]:
+            tasks.append(_task(_("No child is linked to your account yet: ask the school.")))
+        return context
+
+    schools = policy.visible(user, School)
+    if role in policy.SCHOOL_ROLES:
+        context["schools"] = list(schools.select_related("unit", "head"))
+        for school in context["schools"]:
+            students = school.students.filter(status=Student.Status.STUDYING)
+            if role == Role.PRINCIPAL:
+                if not students.exists():
+                    tasks.append(
+                        _task(_("Import the list of students and guardians of %(school)s.")
+                              % {"school": school}, "schools:student_import", school.pk)
+                    )
+                missing = students.filter(guardians__isnull=True).count()
+                if missing:
+                    tasks.append(
+                        _task(_("Students without a guardian on record"),
+                              "schools:student_list", school.pk, count=missing)
+                    )
+        if role == Role.STAFF:
+            context["assignments"] = TeachingAssignment.objects.filter(
+                staff__user=user, school_year=year
+            ).select_related("subject", "staff__school")
+            if not context["assignments"]:
+                tasks.append(_task(_("No teaching assignment is recorded for you this year.")))
+        return context
+
+    # Department, inspector, committee: figures over the area they oversee.
+    context["scope_units"] = list(policy.scope_units(user))
+    figures = schools.aggregate(
+        total=Count("id"),
+        active=Count("id", filter=Q(is_active=True)),
+        headless=Count("id", filter=Q(is_active=True, head__isnull=True)),
+    )
+    context["figures"] = figures
+    labels = dict(SchoolLevel.choices)
+    context["by_level"] = [
+        {"level": row["level"], "label": labels.get(row["level"], row["level"]), "n": row["n"]}
+        for row in schools.filter(is_active=True).values("level").annotate(n=Count("id"))
+        .order_by("level")
+    ]
+    if figures["headless"]:
+        tasks.append(
+            _task(_("Schools without a head on record"), "schools:school_list",
+                  count=figures["headless"])
+        )
+    if role in (Role.DEPARTMENT, Role.COMMITTEE):
+        empty = schools.filter(is_active=True).exclude(
+            id__in=Student.objects.values("school_id")
+        )
+        if role == Role.COMMITTEE:
+            empty = empty.filter(policy.committee_managed())
+        n_empty = empty.count()
+        if n_empty:
+            tasks.append(
+                _task(_("Schools that have not imported their students"),
+                      "schools:school_list", count=n_empty)
+            )
+    if role == Role.INSPECTOR:
+        tasks.append(_task(_("Inspections assigned to you will be listed here.")))
+    return context

@@ -1,0 +1,59 @@
+"""Write operations on schools and people: one function per user action, atomic."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from accounts.audit import audit_record
+from accounts.models import Role
+
+from .models import AdministrativeUnit, School, StaffMember
+from .policy import SCHOOL_PERMISSION, SCHOOL_ROLES, UNIT_ROLES
+
+User = get_user_model()
+
+
+@transaction.atomic
+def role_grant(
+    *, actor, user: User, role: str, unit: AdministrativeUnit | None = None,
+    school: School | None = None, position: str = "",
+) -> User:
+    """Give ``user`` a role with its scope: a unit for department, inspector and committee
+    users, a school for principals and staff. Parents get their scope from their children."""
+    if role in UNIT_ROLES and (unit is None or school is not None):
+        raise ValidationError(_("This role is scoped to an administrative unit."))
+    if role in SCHOOL_ROLES and (school is None or unit is not None):
+        raise ValidationError(_("This role is scoped to a school."))
+    if role == Role.PARENT and (unit or school):
+        raise ValidationError(_("A parent's scope is their own children."))
+    if role == Role.DEPARTMENT and unit.level != AdministrativeUnit.Level.PROVINCE:
+        raise ValidationError(_("The Department oversees a province or city."))
+
+    user.role = role
+    user.save(update_fields=["role"])
+    if unit is not None:
+        assign_perm("schools.oversee_unit", user, unit)
+    if school is not None:
+        assign_perm(SCHOOL_PERMISSION[role], user, school)
+        StaffMember.objects.get_or_create(
+            user=user, school=school, defaults={"position": position}
+        )
+        if role == Role.PRINCIPAL:
+            School.objects.filter(pk=school.pk).update(head=user)
+    audit_record(
+        actor=actor, action="role_grant", obj=user,
+        summary=f"{role} {unit or school or ''}".strip(),
+        role=role, unit=unit.code if unit else None, school=school.moet_code if school else None,
+    )
+    return user
+
+
+@transaction.atomic
+def role_revoke_school(*, actor, user: User, school: School) -> None:
+    for permission in SCHOOL_PERMISSION.values():
+        remove_perm(permission, user, school)
+    StaffMember.objects.filter(user=user, school=school).update(is_active=False)
+    School.objects.filter(pk=school.pk, head=user).update(head=None)
+    audit_record(actor=actor, action="role_revoke", obj=user, summary=str(school))

@@ -1,0 +1,180 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+
+from . import policy
+from .forms import ImportForm, SchoolFilterForm
+from .imports import schools_import, students_import
+from .models import (
+    AdministrativeUnit,
+    ImportBatch,
+    School,
+    SchoolYear,
+    StaffMember,
+    Student,
+    TeachingAssignment,
+)
+from .selectors import home_summary
+
+PAGE_SIZE = 25
+
+
+def _page(request, queryset, per_page=PAGE_SIZE):
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def _require(user, action, obj=None):
+    if not policy.can(user, action, obj):
+        raise PermissionDenied
+
+
+@login_required
+def home(request):
+    return render(request, "schools/home.html", home_summary(request.user))
+
+
+@login_required
+def unit_list(request):
+    _require(request.user, "units.view")
+    units = (
+        policy.visible(request.user, AdministrativeUnit)
+        .select_related("parent", "successor")
+        .annotate(school_count=Count("schools"))
+    )
+    return render(request, "schools/unit_list.html", {"page": _page(request, units, 50)})
+
+
+@login_required
+def school_list(request):
+    form = SchoolFilterForm(request.GET or None, user=request.user)
+    schools = policy.visible(request.user, School).select_related("unit", "head")
+    if form.is_valid():
+        schools = form.filter(schools)
+    template = "schools/_school_rows.html" if request.htmx else "schools/school_list.html"
+    return render(request, template, {"form": form, "page": _page(request, schools)})
+
+
+@login_required
+def school_detail(request, pk):
+    school = policy.get_object_or_404(request.user, School, pk=pk)
+    context = {
+        "school": school,
+        "may_view_students": policy.can(request.user, "school.view_students", school),
+        "may_view_staff": policy.can(request.user, "school.view_staff", school),
+        "may_import": policy.can(request.user, "school.import_students", school),
+        "student_count": school.students.filter(status=Student.Status.STUDYING).count(),
+        "staff_count": school.staff.filter(is_active=True).count(),
+    }
+    return render(request, "schools/school_detail.html", context)
+
+
+@login_required
+def student_list(request, pk):
+    school = policy.get_object_or_404(request.user, School, pk=pk)
+    _require(request.user, "school.view_students", school)
+    students = policy.visible(request.user, Student).filter(school=school)
+    query = request.GET.get("q", "").strip()
+    if query:
+        students = students.filter(
+            Q(full_name__icontains=query) | Q(national_id=query) | Q(homeroom__iexact=query)
+        )
+    grade = request.GET.get("grade", "")
+    if grade.isdigit():
+        students = students.filter(grade=int(grade))
+    context = {
+        "school": school,
+        "page": _page(request, students, 50),
+        "query": query,
+        "grade": grade,
+        "grades": range(school.grade_min, school.grade_max + 1),
+        "may_import": policy.can(request.user, "school.import_students", school),
+    }
+    return render(request, "schools/student_list.html", context)
+
+
+@login_required
+def student_detail(request, pk):
+    student = policy.get_object_or_404(request.user, Student, pk=pk)
+    guardianships = student.guardianships.select_related("guardian")
+    return render(
+        request,
+        "schools/student_detail.html",
+        {"student": student, "guardianships": guardianships},
+    )
+
+
+@login_required
+def staff_list(request, pk):
+    school = policy.get_object_or_404(request.user, School, pk=pk)
+    _require(request.user, "school.view_staff", school)
+    year = SchoolYear.current()
+    staff = (
+        policy.visible(request.user, StaffMember)
+        .filter(school=school, is_active=True)
+        .select_related("user")
+    )
+    page = _page(request, staff, 50)
+    assignments = {}
+    for assignment in TeachingAssignment.objects.filter(
+        staff__in=page.object_list, school_year=year
+    ).select_related("subject"):
+        assignments.setdefault(assignment.staff_id, []).append(assignment)
+    rows = [(member, assignments.get(member.pk, [])) for member in page.object_list]
+    return render(
+        request,
+        "schools/staff_list.html",
+        {"school": school, "page": page, "rows": rows, "year": year},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def student_import(request, pk):
+    school = policy.get_object_or_404(request.user, School, pk=pk)
+    _require(request.user, "school.import_students", school)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        batch = students_import(
+            actor=request.user, school=school, file=upload, file_name=upload.name
+        )
+        return redirect("schools:import_detail", pk=batch.pk)
+    recent = school.imports.select_related("uploaded_by")[:10]
+    return render(
+        request,
+        "schools/import_form.html",
+        {"form": form, "school": school, "recent": recent, "kind": ImportBatch.Kind.STUDENTS},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def school_import(request):
+    _require(request.user, "schools.import")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        batch = schools_import(actor=request.user, file=upload, file_name=upload.name)
+        return redirect("schools:import_detail", pk=batch.pk)
+    recent = (
+        policy.visible(request.user, ImportBatch)
+        .filter(kind=ImportBatch.Kind.SCHOOLS)
+        .select_related("uploaded_by")[:10]
+    )
+    return render(
+        request,
+        "schools/import_form.html",
+        {"form": form, "school": None, "recent": recent, "kind": ImportBatch.Kind.SCHOOLS},
+    )
+
+
+@login_required
+def import_detail(request, pk):
+    batch = policy.get_object_or_404(request.user, ImportBatch, pk=pk)
+    return render(request, "schools/import_detail.html", {"batch": batch})
+
+

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# What the portal needs beyond Python: Pango (WeasyPrint), fonts with Vietnamese glyphs,
+# gettext (compiled translations) and Chromium (browser tests). Installed with apt-get when
+# we are root; otherwise named in a clear error.
+set -euo pipefail
+
+need=()
+dpkg -s libpango-1.0-0 >/dev/null 2>&1 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+dpkg -s fonts-dejavu-core >/dev/null 2>&1 || need+=(fonts-dejavu-core)
+dpkg -s fonts-liberation >/dev/null 2>&1 || need+=(fonts-liberation)
+command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+
+[ ${#need[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "Missing system packages: ${need[*]}. Install them with your package manager." >&2
+  exit 1
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Missing system packages: ${need[*]}." >&2
+  echo "Install them with: sudo apt-get install ${need[*]}" >&2
+  exit 1
+fi
+echo "Installing system packages: ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
