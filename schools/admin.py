@@ -1,6 +1,8 @@
 """The Django admin, scoped by the same policy as every other page: a change form of an
 object outside the user's scope answers 404."""
 
+import contextlib
+
 from django.contrib import admin
 from django.http import Http404
 
@@ -25,9 +27,17 @@ from .models import (
 class ScopedAdmin(admin.ModelAdmin):
     list_per_page = 50
 
+    def scope(self, request):
+        return policy.visible(request.user, self.model)
+
     def get_queryset(self, request):
-        scoped = policy.visible(request.user, self.model)
-        return super().get_queryset(request).filter(pk__in=scoped.values("pk"))
+        return super().get_queryset(request).filter(pk__in=self.scope(request).values("pk"))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A model the policy does not scope, such as the user model, keeps its default.
+        with contextlib.suppress(LookupError):
+            kwargs["queryset"] = policy.visible(request.user, db_field.related_model)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -78,7 +88,15 @@ class GuardianshipInline(admin.TabularInline):
 
 @admin.register(Student)
 class StudentAdmin(ScopedAdmin):
-    list_display = ["national_id", "full_name", "date_of_birth", "grade", "homeroom", "school", "status"]
+    list_display = [
+        "national_id",
+        "full_name",
+        "date_of_birth",
+        "grade",
+        "homeroom",
+        "school",
+        "status",
+    ]
     list_filter = ["status", "grade"]
     search_fields = ["national_id", "full_name"]
     list_select_related = ["school"]
@@ -123,26 +141,26 @@ class ImportBatchAdmin(ScopedAdmin):
 
 
 @admin.register(SchoolUserObjectPermission)
-class SchoolScopeAdmin(admin.ModelAdmin):
+class SchoolScopeAdmin(ScopedAdmin):
     """Who heads or works in which school (django-guardian's table)."""
 
     list_display = ["user", "permission", "content_object"]
     list_select_related = ["user", "permission", "content_object"]
     raw_id_fields = ["user", "content_object"]
 
-    def get_queryset(self, request):
+    def scope(self, request):
         schools = policy.visible(request.user, School)
-        return super().get_queryset(request).filter(content_object__in=schools)
+        return self.model.objects.filter(content_object__in=schools)
 
 
 @admin.register(UnitUserObjectPermission)
-class UnitScopeAdmin(admin.ModelAdmin):
+class UnitScopeAdmin(ScopedAdmin):
     """Who oversees which administrative unit (django-guardian's table)."""
 
     list_display = ["user", "permission", "content_object"]
     list_select_related = ["user", "permission", "content_object"]
     raw_id_fields = ["user", "content_object"]
 
-    def get_queryset(self, request):
+    def scope(self, request):
         units = policy.visible(request.user, AdministrativeUnit)
-        return super().get_queryset(request).filter(content_object__in=units)
+        return self.model.objects.filter(content_object__in=units)

@@ -38,7 +38,9 @@ class SchoolFilterForm(forms.Form):
         label=_("Level"), required=False, choices=[("", _("All levels"))] + SchoolLevel.choices
     )
     unit = forms.ModelChoiceField(
-        label=_("Area"), required=False, queryset=AdministrativeUnit.objects.none(),
+        label=_("Area"),
+        required=False,
+        queryset=AdministrativeUnit.objects.none(),
         empty_label=_("All areas"),
     )
 
@@ -51,9 +53,7 @@ class SchoolFilterForm(forms.Form):
     def filter(self, schools):
         data = self.cleaned_data
         if data.get("q"):
-            schools = schools.filter(
-                Q(name__icontains=data["q"]) | Q(moet_code__iexact=data["q"])
-            )
+            schools = schools.filter(Q(name__icontains=data["q"]) | Q(moet_code__iexact=data["q"]))
         if data.get("level"):
             schools = schools.filter(level=data["level"])
         if data.get("unit"):

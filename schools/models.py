@@ -290,7 +290,9 @@ class Student(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(grade__lte=12), name="schools_student_grade"),
             models.CheckConstraint(
-                condition=Q(status__in=["studying", "transferred", "suspended", "dropped", "graduated"]),
+                condition=Q(
+                    status__in=["studying", "transferred", "suspended", "dropped", "graduated"]
+                ),
                 name="schools_student_status_valid",
             ),
         ]
@@ -341,12 +343,8 @@ class Guardianship(models.Model):
         GUARDIAN = "guardian", _("Guardian")
 
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="guardianships")
-    guardian = models.ForeignKey(
-        Guardian, on_delete=models.CASCADE, related_name="guardianships"
-    )
-    relationship = models.CharField(
-        _("relationship"), max_length=10, choices=Relationship.choices
-    )
+    guardian = models.ForeignKey(Guardian, on_delete=models.CASCADE, related_name="guardianships")
+    relationship = models.CharField(_("relationship"), max_length=10, choices=Relationship.choices)
 
     class Meta:
         verbose_name = _("guardianship")
@@ -394,7 +392,10 @@ class StaffMember(models.Model):
 
 class TeachingAssignment(models.Model):
     staff = models.ForeignKey(
-        StaffMember, verbose_name=_("staff member"), on_delete=models.CASCADE, related_name="assignments"
+        StaffMember,
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,
+        related_name="assignments",
     )
     school_year = models.ForeignKey(
         SchoolYear, verbose_name=_("school year"), on_delete=models.PROTECT, related_name="+"
@@ -433,12 +434,20 @@ class ImportBatch(models.Model):
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     school = models.ForeignKey(
-        School, verbose_name=_("school"), null=True, blank=True, on_delete=models.CASCADE,
+        School,
+        verbose_name=_("school"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="imports",
     )
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     at = models.DateTimeField(_("time"), auto_now_add=True)
     file_name = models.CharField(_("file"), max_length=255)

@@ -35,6 +35,7 @@ from .models import (
     Student,
     Subject,
     TeachingAssignment,
+    Term,
 )
 
 UNIT_ROLES = {Role.DEPARTMENT, Role.INSPECTOR, Role.COMMITTEE}
@@ -55,8 +56,11 @@ def scope_units(user) -> QuerySet[AdministrativeUnit]:
     if not _active(user) or user.role not in UNIT_ROLES:
         return AdministrativeUnit.objects.none()
     return get_objects_for_user(
-        user, "schools.oversee_unit", AdministrativeUnit,
-        with_superuser=False, accept_global_perms=False,
+        user,
+        "schools.oversee_unit",
+        AdministrativeUnit,
+        with_superuser=False,
+        accept_global_perms=False,
     )
 
 
@@ -85,8 +89,11 @@ def visible_schools(user) -> QuerySet[School]:
         return schools.filter(_under(paths, "unit__path"))
     if user.role in SCHOOL_ROLES:
         return get_objects_for_user(
-            user, SCHOOL_PERMISSION[user.role], schools,
-            with_superuser=False, accept_global_perms=False,
+            user,
+            SCHOOL_PERMISSION[user.role],
+            schools,
+            with_superuser=False,
+            accept_global_perms=False,
         )
     if user.role == Role.PARENT:
         return schools.filter(students__guardians__user=user).distinct()
@@ -122,9 +129,7 @@ def visible(user, model) -> QuerySet:
     if model is Guardian:
         if user.role == Role.PARENT and not user.is_superuser:
             return Guardian.objects.filter(user=user)
-        return Guardian.objects.filter(
-            students__school__in=_student_schools(user)
-        ).distinct()
+        return Guardian.objects.filter(students__school__in=_student_schools(user)).distinct()
     if model is Guardianship:
         return Guardianship.objects.filter(student__in=visible(user, Student))
     if model is StaffMember:
@@ -141,7 +146,7 @@ def visible(user, model) -> QuerySet:
         if user.role == Role.PRINCIPAL:
             return ImportBatch.objects.filter(school__in=visible_schools(user))
         return ImportBatch.objects.none()
-    if model in (SchoolYear, Subject):
+    if model in (SchoolYear, Term, Subject):
         return model.objects.all()
     raise LookupError(f"The policy has no rule for {model.__name__}")
 
@@ -184,11 +189,14 @@ def _is_role(*roles):
 
 RULES = {
     "school.view": lambda user, obj: _sees(user, obj),
-    "school.view_students": lambda user, obj: _school_of(obj) is not None
-    and _student_schools(user).filter(pk=_school_of(obj).pk).exists(),
+    "school.view_students": lambda user, obj: (
+        _school_of(obj) is not None
+        and _student_schools(user).filter(pk=_school_of(obj).pk).exists()
+    ),
     "school.view_staff": lambda user, obj: user.role != Role.PARENT and _sees(user, obj),
-    "school.import_students": lambda user, obj: (user.is_superuser or user.role == Role.PRINCIPAL)
-    and _sees(user, obj),
+    "school.import_students": lambda user, obj: (
+        (user.is_superuser or user.role == Role.PRINCIPAL) and _sees(user, obj)
+    ),
     "schools.import": _is_role(Role.DEPARTMENT),
     "units.view": _is_role(Role.DEPARTMENT, Role.COMMITTEE, Role.INSPECTOR),
 }

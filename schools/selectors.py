@@ -40,14 +40,22 @@ def home_summary(user) -> dict:
             if role == Role.PRINCIPAL:
                 if not students.exists():
                     tasks.append(
-                        _task(_("Import the list of students and guardians of %(school)s.")
-                              % {"school": school}, "schools:student_import", school.pk)
+                        _task(
+                            _("Import the list of students and guardians of %(school)s.")
+                            % {"school": school},
+                            "schools:student_import",
+                            school.pk,
+                        )
                     )
                 missing = students.filter(guardians__isnull=True).count()
                 if missing:
                     tasks.append(
-                        _task(_("Students without a guardian on record"),
-                              "schools:student_list", school.pk, count=missing)
+                        _task(
+                            _("Students without a guardian on record"),
+                            "schools:student_list",
+                            school.pk,
+                            count=missing,
+                        )
                     )
         if role == Role.STAFF:
             context["assignments"] = TeachingAssignment.objects.filter(
@@ -68,25 +76,31 @@ def home_summary(user) -> dict:
     labels = dict(SchoolLevel.choices)
     context["by_level"] = [
         {"level": row["level"], "label": labels.get(row["level"], row["level"]), "n": row["n"]}
-        for row in schools.filter(is_active=True).values("level").annotate(n=Count("id"))
+        for row in schools.filter(is_active=True)
+        .values("level")
+        .annotate(n=Count("id"))
         .order_by("level")
     ]
     if figures["headless"]:
         tasks.append(
-            _task(_("Schools without a head on record"), "schools:school_list",
-                  count=figures["headless"])
+            _task(
+                _("Schools without a head on record"),
+                "schools:school_list",
+                count=figures["headless"],
+            )
         )
     if role in (Role.DEPARTMENT, Role.COMMITTEE):
-        empty = schools.filter(is_active=True).exclude(
-            id__in=Student.objects.values("school_id")
-        )
+        empty = schools.filter(is_active=True).exclude(id__in=Student.objects.values("school_id"))
         if role == Role.COMMITTEE:
             empty = empty.filter(policy.committee_managed())
         n_empty = empty.count()
         if n_empty:
             tasks.append(
-                _task(_("Schools that have not imported their students"),
-                      "schools:school_list", count=n_empty)
+                _task(
+                    _("Schools that have not imported their students"),
+                    "schools:school_list",
+                    count=n_empty,
+                )
             )
     if role == Role.INSPECTOR:
         tasks.append(_task(_("Inspections assigned to you will be listed here.")))

@@ -1,6 +1,8 @@
 """Write operations on schools and people: one function per user action, atomic."""
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -15,10 +17,39 @@ from .policy import SCHOOL_PERMISSION, SCHOOL_ROLES, UNIT_ROLES
 User = get_user_model()
 
 
+DEPARTMENT_GROUP = "Department officials"
+# Model permissions (what the admin shows); which rows is always the policy's answer.
+DEPARTMENT_MODEL_PERMISSIONS = {
+    "schools": ["view", "add", "change"],
+}
+
+
+def department_group() -> Group:
+    group, created = Group.objects.get_or_create(name=DEPARTMENT_GROUP)
+    if created:
+        for app_label, actions in DEPARTMENT_MODEL_PERMISSIONS.items():
+            codenames = [
+                f"{action}_{model._meta.model_name}"
+                for model in apps.get_app_config(app_label).get_models()
+                for action in actions
+            ]
+            group.permissions.add(
+                *Permission.objects.filter(
+                    content_type__app_label=app_label, codename__in=codenames
+                )
+            )
+    return group
+
+
 @transaction.atomic
 def role_grant(
-    *, actor, user: User, role: str, unit: AdministrativeUnit | None = None,
-    school: School | None = None, position: str = "",
+    *,
+    actor,
+    user: User,
+    role: str,
+    unit: AdministrativeUnit | None = None,
+    school: School | None = None,
+    position: str = "",
 ) -> User:
     """Give ``user`` a role with its scope: a unit for department, inspector and committee
     users, a school for principals and staff. Parents get their scope from their children."""
@@ -32,20 +63,26 @@ def role_grant(
         raise ValidationError(_("The Department oversees a province or city."))
 
     user.role = role
-    user.save(update_fields=["role"])
+    if role == Role.DEPARTMENT:
+        # Department officials keep the registry in the admin as well, scoped by the policy.
+        user.is_staff = True
+        user.groups.add(department_group())
+    user.save(update_fields=["role", "is_staff"])
     if unit is not None:
         assign_perm("schools.oversee_unit", user, unit)
     if school is not None:
         assign_perm(SCHOOL_PERMISSION[role], user, school)
-        StaffMember.objects.get_or_create(
-            user=user, school=school, defaults={"position": position}
-        )
+        StaffMember.objects.get_or_create(user=user, school=school, defaults={"position": position})
         if role == Role.PRINCIPAL:
             School.objects.filter(pk=school.pk).update(head=user)
     audit_record(
-        actor=actor, action="role_grant", obj=user,
+        actor=actor,
+        action="role_grant",
+        obj=user,
         summary=f"{role} {unit or school or ''}".strip(),
-        role=role, unit=unit.code if unit else None, school=school.moet_code if school else None,
+        role=role,
+        unit=unit.code if unit else None,
+        school=school.moet_code if school else None,
     )
     return user
 

@@ -5,7 +5,6 @@ from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-
 from . import policy
 from .forms import ImportForm, SchoolFilterForm
 from .imports import schools_import, students_import
@@ -44,6 +43,7 @@ def unit_list(request):
         policy.visible(request.user, AdministrativeUnit)
         .select_related("parent", "successor")
         .annotate(school_count=Count("schools"))
+        .order_by("path")
     )
     return render(request, "schools/unit_list.html", {"page": _page(request, units, 50)})
 
@@ -176,5 +176,3 @@ def school_import(request):
 def import_detail(request, pk):
     batch = policy.get_object_or_404(request.user, ImportBatch, pk=pk)
     return render(request, "schools/import_detail.html", {"batch": batch})
-
-

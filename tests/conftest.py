@@ -12,7 +12,14 @@ import pytest
 from django.test import Client
 
 from accounts.models import Role
-from schools.models import AdministrativeUnit, SchoolLevel
+from schools.models import (
+    AdministrativeUnit,
+    ImportBatch,
+    SchoolLevel,
+    StaffMember,
+    Subject,
+    TeachingAssignment,
+)
 from schools.services import role_grant
 
 from .factories import (
@@ -22,15 +29,18 @@ from .factories import (
     SchoolFactory,
     SchoolYearFactory,
     StudentFactory,
+    TermFactory,
     UnitFactory,
     UserFactory,
 )
 
 
 @pytest.fixture(autouse=True)
-def _english_off(settings):
+def _test_settings(settings):
     settings.LANGUAGE_CODE = "vi"
     settings.AXES_ENABLED = False
+    # Hashing is slow by design; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -39,8 +49,12 @@ def _english_off(settings):
 
 @pytest.fixture
 def world(db):
-    province = UnitFactory(code="31", name="Thành phố Hải Phòng", level=AdministrativeUnit.Level.PROVINCE)
-    other_province = UnitFactory(code="01", name="Thành phố Hà Nội", level=AdministrativeUnit.Level.PROVINCE)
+    province = UnitFactory(
+        code="31", name="Thành phố Hải Phòng", level=AdministrativeUnit.Level.PROVINCE
+    )
+    other_province = UnitFactory(
+        code="01", name="Thành phố Hà Nội", level=AdministrativeUnit.Level.PROVINCE
+    )
     area_a = UnitFactory(code="31001", name="Phường Hồng Bàng", parent=province)
     area_b = UnitFactory(code="31002", name="Phường Lê Chân", parent=province)
     area_far = UnitFactory(code="01001", name="Phường Ba Đình", parent=other_province)
@@ -50,8 +64,11 @@ def world(db):
     school_b = SchoolFactory(unit=area_b, name="Trường THCS Lê Chân")
     school_far = SchoolFactory(unit=area_far, name="Trường THCS Ba Đình")
     upper_a = SchoolFactory(
-        unit=area_a, name="Trường THPT Hồng Bàng", level=SchoolLevel.UPPER_SECONDARY,
-        grade_min=10, grade_max=12,
+        unit=area_a,
+        name="Trường THPT Hồng Bàng",
+        level=SchoolLevel.UPPER_SECONDARY,
+        grade_min=10,
+        grade_max=12,
     )
 
     student_a = StudentFactory(school=school_a, full_name="Phạm Minh Anh")
@@ -65,8 +82,6 @@ def world(db):
         return u
 
     department = user(Role.DEPARTMENT, unit=province)
-    department.is_staff = True
-    department.save()
     inspector = user(Role.INSPECTOR, unit=province)
     committee = user(Role.COMMITTEE, unit=area_a)
     principal = user(Role.PRINCIPAL, school=school_a)
@@ -76,16 +91,77 @@ def world(db):
     GuardianshipFactory(student=student_a, guardian=guardian_a)
     GuardianshipFactory(student=student_b)
 
+    # Users and records outside every A-scoped user's scope.
+    far_principal = user(Role.PRINCIPAL, school=school_far)
+    far_committee = user(Role.COMMITTEE, unit=area_far)
+    TermFactory(school_year=year)
+    staff_member = StaffMember.objects.get(user=staff, school=school_a)
+    TeachingAssignment.objects.create(
+        staff=staff_member,
+        school_year=year,
+        subject=Subject.objects.get(code="toan"),
+        homeroom="7A1",
+    )
+    TeachingAssignment.objects.create(
+        staff=StaffMember.objects.get(user=far_principal),
+        school_year=year,
+        subject=Subject.objects.get(code="ngu-van"),
+        homeroom="9A1",
+    )
+    import_a = ImportBatch.objects.create(
+        kind=ImportBatch.Kind.STUDENTS,
+        school=school_a,
+        uploaded_by=principal,
+        file_name="a.xlsx",
+        outcome=ImportBatch.Outcome.APPLIED,
+    )
+    import_b = ImportBatch.objects.create(
+        kind=ImportBatch.Kind.STUDENTS,
+        school=school_b,
+        file_name="b.xlsx",
+        outcome=ImportBatch.Outcome.APPLIED,
+    )
+    import_far = ImportBatch.objects.create(
+        kind=ImportBatch.Kind.STUDENTS,
+        school=school_far,
+        uploaded_by=far_principal,
+        file_name="far.xlsx",
+        outcome=ImportBatch.Outcome.REJECTED,
+    )
+
     return SimpleNamespace(
-        province=province, area_a=area_a, area_b=area_b, area_far=area_far, year=year,
-        school_a=school_a, school_b=school_b, school_far=school_far, upper_a=upper_a,
-        student_a=student_a, student_b=student_b, student_upper_a=student_upper_a,
-        student_far=student_far, guardian_a=guardian_a,
-        department=department, inspector=inspector, committee=committee,
-        principal=principal, staff=staff, parent=parent,
+        far_principal=far_principal,
+        far_committee=far_committee,
+        import_a=import_a,
+        import_b=import_b,
+        import_far=import_far,
+        province=province,
+        area_a=area_a,
+        area_b=area_b,
+        area_far=area_far,
+        year=year,
+        school_a=school_a,
+        school_b=school_b,
+        school_far=school_far,
+        upper_a=upper_a,
+        student_a=student_a,
+        student_b=student_b,
+        student_upper_a=student_upper_a,
+        student_far=student_far,
+        guardian_a=guardian_a,
+        department=department,
+        inspector=inspector,
+        committee=committee,
+        principal=principal,
+        staff=staff,
+        parent=parent,
         users={
-            Role.DEPARTMENT: department, Role.INSPECTOR: inspector, Role.COMMITTEE: committee,
-            Role.PRINCIPAL: principal, Role.STAFF: staff, Role.PARENT: parent,
+            Role.DEPARTMENT: department,
+            Role.INSPECTOR: inspector,
+            Role.COMMITTEE: committee,
+            Role.PRINCIPAL: principal,
+            Role.STAFF: staff,
+            Role.PARENT: parent,
         },
     )
 

@@ -12,6 +12,7 @@ from schools.models import (
     SchoolYear,
     StaffMember,
     Student,
+    Term,
 )
 
 PASSWORD = "Mat-khau-2025"
@@ -100,3 +101,13 @@ class SchoolYearFactory(factory.django.DjangoModelFactory):
     name = "2026-2027"
     start = datetime.date(2026, 9, 5)
     end = datetime.date(2027, 5, 31)
+
+
+class TermFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Term
+
+    school_year = factory.SubFactory(SchoolYearFactory)
+    number = 1
+    start = factory.LazyAttribute(lambda t: t.school_year.start)
+    end = datetime.date(2027, 1, 15)

@@ -1,0 +1,297 @@
+"""Every URL pattern, requested as every role against an object inside and outside the
+role's scope, and anonymously.
+
+The rows are keyed by URL name (or by route for unnamed patterns). A pattern the resolver
+knows without a row here fails ``test_every_url_pattern_has_a_row``: a new page cannot
+ship without saying who may open it.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import Role
+from tests.conftest import client_for
+
+ALL = frozenset(Role)
+DEPT, INSP, COMM, PRIN, STAFF, PARENT = (
+    Role.DEPARTMENT,
+    Role.INSPECTOR,
+    Role.COMMITTEE,
+    Role.PRINCIPAL,
+    Role.STAFF,
+    Role.PARENT,
+)
+
+
+def school(w, role, inside):
+    if inside:
+        return {"pk": w.school_a.pk}
+    return {"pk": (w.school_far if role in (DEPT, INSP) else w.school_b).pk}
+
+
+def student(w, role, inside):
+    if inside:
+        return {"pk": w.student_a.pk}
+    if role == DEPT:
+        return {"pk": w.student_far.pk}
+    if role == COMM:
+        # In the committee's ward but an upper-secondary school: the Department's.
+        return {"pk": w.student_upper_a.pk}
+    return {"pk": w.student_b.pk}
+
+
+def import_batch(w, role, inside):
+    if inside:
+        return {"pk": w.import_a.pk}
+    return {"pk": (w.import_far if role == DEPT else w.import_b).pk}
+
+
+@dataclass
+class Row:
+    allowed: frozenset = ALL  # roles that may open it (inside their scope)
+    kwargs: object = None  # (world, role, inside) -> URL kwargs
+    public: bool = False  # anonymous users may open it too
+    method: str = "get"
+    ok: tuple = (200,)  # statuses that mean "let in"
+    data: dict = field(default_factory=dict)
+
+
+ROWS = {
+    "schools:home": Row(),
+    "schools:unit_list": Row(allowed=frozenset({DEPT, INSP, COMM})),
+    "schools:school_list": Row(),
+    "schools:school_import": Row(allowed=frozenset({DEPT})),
+    "schools:school_detail": Row(kwargs=school),
+    "schools:student_list": Row(allowed=frozenset({DEPT, COMM, PRIN, STAFF}), kwargs=school),
+    "schools:student_import": Row(allowed=frozenset({PRIN}), kwargs=school),
+    "schools:staff_list": Row(allowed=ALL - {PARENT}, kwargs=school),
+    "schools:student_detail": Row(allowed=ALL - {INSP}, kwargs=student),
+    "schools:import_detail": Row(allowed=frozenset({DEPT, PRIN}), kwargs=import_batch),
+    # Signed-in users are sent on from the login page.
+    "login": Row(public=True, ok=(200, 302)),
+    "logout": Row(public=True, method="post", ok=(302,)),
+    "password_change": Row(),
+    "password_change_done": Row(),
+    "password_reset": Row(public=True),
+    "password_reset_done": Row(public=True),
+    "password_reset_confirm": Row(
+        public=True, kwargs=lambda w, r, i: {"uidb64": "MQ", "token": "bad-token"}
+    ),
+    "password_reset_complete": Row(public=True),
+    "set_language": Row(public=True, method="post", ok=(302,), data={"language": "en"}),
+}
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            name = f"{namespace}{p.name}" if p.name else None
+            yield name, prefix + str(p.pattern)
+
+
+def all_patterns():
+    return list(_walk(get_resolver().url_patterns))
+
+
+def is_admin(name, route):
+    return route.startswith("admin/")
+
+
+def test_every_url_pattern_has_a_row():
+    missing = [
+        (name, route)
+        for name, route in all_patterns()
+        if not is_admin(name, route) and name not in ROWS
+    ]
+    assert missing == [], f"URL patterns without a row in the matrix: {missing}"
+    admin_missing = [
+        (name, route)
+        for name, route in all_patterns()
+        if is_admin(name, route) and admin_row_for(name, route) is None
+    ]
+    assert admin_missing == [], f"Admin URL patterns without a row: {admin_missing}"
+
+
+def _request(client, row, url):
+    return getattr(client, row.method)(url, row.data)
+
+
+def _assert_sent_to_login(response, login_path):
+    assert response.status_code == 302, response.status_code
+    assert response.url.startswith(login_path), response.url
+
+
+@pytest.mark.parametrize("name", sorted(ROWS))
+def test_matrix(world, name):
+    row = ROWS[name]
+    login_url = reverse("login")
+
+    def url_for(role, inside):
+        kwargs = row.kwargs(world, role, inside) if row.kwargs else {}
+        return reverse(name, kwargs=kwargs)
+
+    # Anonymous.
+    response = _request(Client(), row, url_for(None, True))
+    if row.public:
+        assert response.status_code in row.ok, (name, "anonymous", response.status_code)
+    else:
+        _assert_sent_to_login(response, login_url)
+
+    for role, user in world.users.items():
+        inside = _request(client_for(user), row, url_for(role, True))
+        if role in row.allowed:
+            assert inside.status_code in row.ok, (name, role, "inside", inside.status_code)
+        else:
+            assert inside.status_code in (403, 404), (name, role, "inside", inside.status_code)
+        if row.kwargs and not row.public:
+            outside = _request(client_for(user), row, url_for(role, False))
+            assert outside.status_code in (403, 404), (name, role, "outside", outside.status_code)
+
+
+# --- The admin: rows generated from the registry, one per model view. -----------------
+
+ADMIN_MODEL_VIEWS = {
+    "changelist": ("view", False),
+    "add": ("add", False),
+    "history": ("view", True),
+    "delete": ("delete", True),
+    "change": ("view", True),
+    "password_change": ("change", True),  # the user admin's own extra view
+}
+ADMIN_SITE_ROWS = {
+    "admin:index": "staff",
+    "admin:login": "public",
+    "admin:logout": "post",
+    "admin:password_change": "staff",
+    "admin:password_change_done": "staff",
+    "admin:jsi18n": "staff",
+    "admin:autocomplete": "staff-bad-request",
+    "admin:view_on_site": "staff-object",
+    "admin:app_list": "staff-app",
+}
+
+
+def admin_row_for(name, route):
+    if name in ADMIN_SITE_ROWS:
+        return ADMIN_SITE_ROWS[name]
+    if name == "admin:auth_user_password_change":
+        # Django's user admin names this view after auth.User whatever the user model.
+        return (get_user_model(), "password_change")
+    if name is None:
+        # The "<object_id>/" redirect to the change view, and the final catch-all.
+        return "unnamed"
+    for model in admin.site._registry:
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}_"
+        if name.startswith(prefix) and name[len(prefix) :] in ADMIN_MODEL_VIEWS:
+            return (model, name[len(prefix) :])
+    return None
+
+
+def admin_model_rows():
+    for name, route in all_patterns():
+        row = admin_row_for(name, route) if is_admin(name, route) else None
+        if isinstance(row, tuple):
+            yield pytest.param(name, *row, id=name)
+
+
+def _admin_may(model_admin, request, action):
+    return {
+        "view": model_admin.has_view_or_change_permission,
+        "add": model_admin.has_add_permission,
+        "delete": model_admin.has_delete_permission,
+        "change": model_admin.has_change_permission,
+    }[action](request)
+
+
+@pytest.mark.parametrize(("name", "model", "view"), list(admin_model_rows()))
+def test_admin_model_views(world, rf, name, model, view):
+    action, needs_object = ADMIN_MODEL_VIEWS[view]
+    dept = world.department
+    request = rf.get("/admin/")
+    request.user = dept
+    model_admin = admin.site._registry[model]
+    may = _admin_may(model_admin, request, action)
+    visible = model_admin.get_queryset(request) if may else model.objects.none()
+    inside = visible.first()
+    outside = model.objects.exclude(pk__in=visible.values("pk")).first()
+
+    fake = False
+    target = inside or model.objects.first()
+    if target is None:
+        if may and needs_object:
+            pytest.fail(f"The test world has no {model.__name__} to open")
+        target, fake = model(pk=999999), True  # a page the department may not open anyway
+
+    def url(obj):
+        return reverse(name, args=[obj.pk] if needs_object else [])
+
+    admin_login = reverse("admin:login")
+    # Anonymous users and every role without admin access go to the admin's login.
+    _assert_sent_to_login(Client().get(url(target)), admin_login)
+    for role, user in world.users.items():
+        if role != DEPT:
+            _assert_sent_to_login(client_for(user).get(url(target)), admin_login)
+
+    client = client_for(dept)
+    response = client.get(url(target))
+    if may and (inside is not None or not needs_object):
+        assert response.status_code == 200, (name, response.status_code)
+    elif fake and needs_object:
+        # No such row at all: the admin answers "does not exist" (to its index) or refuses.
+        assert response.status_code in (302, 403, 404), (name, response.status_code)
+    else:
+        assert response.status_code in (403, 404), (name, response.status_code)
+    if needs_object and outside is not None:
+        assert client.get(url(outside)).status_code in (403, 404), name
+
+
+def test_admin_site_views(world):
+    admin_login = reverse("admin:login")
+    dept = client_for(world.department)
+    parent = client_for(world.parent)
+    for name, kind in ADMIN_SITE_ROWS.items():
+        if kind == "public":
+            assert Client().get(reverse(name)).status_code == 200
+            assert dept.get(reverse(name)).status_code == 302  # already signed in
+            continue
+        if kind == "post":
+            assert Client().post(reverse(name)).status_code in (200, 302)
+            continue
+        if kind == "staff-object":
+            from django.contrib.contenttypes.models import ContentType
+
+            content_type = ContentType.objects.get_for_model(world.school_a)
+            url = reverse(name, args=[content_type.pk, world.school_a.pk])
+            _assert_sent_to_login(Client().get(url), admin_login)
+            # Schools have no public page of their own yet: the shortcut answers 404.
+            assert dept.get(url).status_code == 404
+            continue
+        if kind == "staff-app":
+            url = reverse(name, kwargs={"app_label": "schools"})
+            assert dept.get(url).status_code == 200
+            assert dept.get(reverse(name, kwargs={"app_label": "accounts"})).status_code == 404
+        else:
+            url = reverse(name)
+            expected = (403,) if kind == "staff-bad-request" else (200,)
+            assert dept.get(url).status_code in expected, name
+        _assert_sent_to_login(Client().get(url), admin_login)
+        _assert_sent_to_login(parent.get(url), admin_login)
+
+
+def test_admin_unnamed_patterns(world):
+    dept = client_for(world.department)
+    # "<object_id>/" redirects to the change view; outside the scope it must not.
+    response = dept.get(f"/admin/schools/school/{world.school_a.pk}/")
+    assert response.status_code == 302
+    assert dept.get(response.url).status_code == 200
+    assert dept.get(f"/admin/schools/school/{world.school_far.pk}/change/").status_code == 404
+    _assert_sent_to_login(Client().get("/admin/no-such-page/"), reverse("admin:login"))
+    assert dept.get("/admin/no-such-page/").status_code == 404
