@@ -34,6 +34,13 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+def _default_province():
+    province, _ = AdministrativeUnit.objects.get_or_create(
+        code="31", defaults={"name": "Thành phố Hải Phòng", "level": "province"}
+    )
+    return province
+
+
 class UnitFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = AdministrativeUnit
@@ -41,6 +48,9 @@ class UnitFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"{31000 + n}")
     name = factory.Sequence(lambda n: f"Phường {n}")
     level = AdministrativeUnit.Level.COMMUNE
+    parent = factory.LazyAttribute(
+        lambda unit: None if unit.level == AdministrativeUnit.Level.PROVINCE else _default_province()
+    )
 
 
 class SchoolFactory(factory.django.DjangoModelFactory):

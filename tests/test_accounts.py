@@ -1,0 +1,124 @@
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import AuditEvent, Role
+from tests.conftest import client_for
+from tests.factories import PASSWORD, UserFactory
+
+
+@pytest.fixture
+def teacher(db):
+    return UserFactory(
+        username="gv.lan", email="Lan.Nguyen@example.vn", phone="0912345678", role=Role.STAFF
+    )
+
+
+@pytest.mark.parametrize("identifier", ["gv.lan", "lan.nguyen@example.vn", "+84 912 345 678"])
+def test_user_signs_in_with_username_email_or_phone(teacher, identifier):
+    client = Client()
+    response = client.post(reverse("login"), {"username": identifier, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.url == reverse("schools:home")
+    assert client.get(reverse("schools:home")).wsgi_request.user == teacher
+
+
+def test_wrong_password_shows_a_clear_error_and_no_session(teacher):
+    client = Client()
+    response = client.post(reverse("login"), {"username": "gv.lan", "password": "wrong"})
+    assert response.status_code == 200
+    assert "alert" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_account_is_locked_after_repeated_failures(teacher, settings):
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 3
+    client = Client()
+    for _ in range(3):
+        client.post(reverse("login"), {"username": "gv.lan", "password": "wrong"})
+    # Even the right password is refused while the lock holds.
+    response = client.post(reverse("login"), {"username": "gv.lan", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    assert reverse("password_reset") in response.content.decode()
+
+
+def test_anonymous_user_is_sent_to_login_with_next():
+    response = Client().get(reverse("schools:school_list"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login") + "?next=")
+
+
+def test_logout_needs_post_and_ends_the_session(teacher):
+    client = client_for(teacher)
+    assert client.get(reverse("logout")).status_code == 405
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_change_requires_the_old_password(teacher):
+    client = client_for(teacher)
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "wrong",
+            "new_password1": "Mot-mat-khau-moi-9",
+            "new_password2": "Mot-mat-khau-moi-9",
+        },
+    )
+    assert response.status_code == 200
+    teacher.refresh_from_db()
+    assert teacher.check_password(PASSWORD)
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Mot-mat-khau-moi-9",
+            "new_password2": "Mot-mat-khau-moi-9",
+        },
+    )
+    assert response.status_code == 302
+    teacher.refresh_from_db()
+    assert teacher.check_password("Mot-mat-khau-moi-9")
+
+
+def test_password_reset_mails_a_working_link(teacher):
+    client = Client()
+    response = client.post(reverse("password_reset"), {"email": "lan.nguyen@example.vn"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+/)", mail.outbox[0].body).group(1)
+    form_page = client.get(link, follow=True)
+    assert form_page.status_code == 200
+    response = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "Mat-khau-moi-2026", "new_password2": "Mat-khau-moi-2026"},
+    )
+    assert response.status_code == 302
+    teacher.refresh_from_db()
+    assert teacher.check_password("Mat-khau-moi-2026")
+
+
+def test_password_reset_for_an_unknown_address_sends_nothing_and_tells_nothing(db):
+    response = Client().post(reverse("password_reset"), {"email": "nobody@example.vn"})
+    assert response.status_code == 302
+    assert mail.outbox == []
+
+
+def test_phone_and_email_are_unique_in_the_database(teacher):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UserFactory(username="other", phone="0912345678")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UserFactory(username="other2", email="LAN.NGUYEN@example.vn")
+
+
+def test_role_grant_is_audited(world):
+    event = AuditEvent.objects.filter(action="role_grant", object_id=str(world.principal.pk)).get()
+    assert event.data["school"] == world.school_a.moet_code
