@@ -1,6 +1,7 @@
 """Reads that several views share."""
 
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
@@ -10,15 +11,13 @@ from .models import School, SchoolLevel, SchoolYear, Student, TeachingAssignment
 
 
 def _task(text, url_name=None, *args, count=None):
-    from django.urls import reverse
-
     return {"text": text, "url": reverse(url_name, args=args) if url_name else None, "count": count}
 
 
 def home_summary(user) -> dict:
     """What the home page of ``user``'s role shows: figures for their scope and what they
     have to do next."""
-    role = Role.PARENT if user.role == Role.PARENT else user.role
+    role = user.role
     context = {"role": role, "role_label": Role(role).label if role else "", "tasks": []}
     tasks = context["tasks"]
     year = SchoolYear.current()
@@ -73,13 +72,13 @@ def home_summary(user) -> dict:
         headless=Count("id", filter=Q(is_active=True, head__isnull=True)),
     )
     context["figures"] = figures
-    labels = dict(SchoolLevel.choices)
+    counts = dict(
+        schools.filter(is_active=True).values_list("level").annotate(n=Count("id")).order_by()
+    )
     context["by_level"] = [
-        {"level": row["level"], "label": labels.get(row["level"], row["level"]), "n": row["n"]}
-        for row in schools.filter(is_active=True)
-        .values("level")
-        .annotate(n=Count("id"))
-        .order_by("level")
+        {"level": level, "label": label, "n": counts[level]}
+        for level, label in SchoolLevel.choices
+        if level in counts
     ]
     if figures["headless"]:
         tasks.append(
