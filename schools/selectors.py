@@ -1,6 +1,6 @@
 """Reads that several views share."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -89,7 +89,9 @@ def home_summary(user) -> dict:
             )
         )
     if role in (Role.DEPARTMENT, Role.COMMITTEE):
-        empty = schools.filter(is_active=True).exclude(id__in=Student.objects.values("school_id"))
+        empty = schools.filter(is_active=True).exclude(
+            Exists(Student.objects.filter(school=OuterRef("pk")))
+        )
         if role == Role.COMMITTEE:
             empty = empty.filter(policy.committee_managed())
         n_empty = empty.count()
