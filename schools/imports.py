@@ -85,11 +85,11 @@ def format_error(item: dict) -> str:
 # --- Text -------------------------------------------------------------------------------
 
 
-def header_key(text: Any) -> str:
+def header_key(value: Any) -> str:
     """Lower case, no diacritics, punctuation as spaces: "SĐT  phụ huynh*" -> "sdt phu huynh"."""
-    text = unicodedata.normalize("NFD", str(text).replace("đ", "d").replace("Đ", "D"))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+    decomposed = unicodedata.normalize("NFD", str(value).replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", plain).split())
 
 
 def cell_text(value: Any) -> str:
@@ -602,6 +602,7 @@ def _reject(batch: ImportBatch, errors: list[dict]) -> None:
     batch._state.adding = True
     batch.outcome = ImportBatch.Outcome.REJECTED
     batch.created = batch.updated = batch.unchanged = 0
+    errors = sorted(errors, key=lambda item: item["row"] or 0)  # stable: file errors first
     batch.errors = errors[:MAX_ERRORS]
     if len(errors) > MAX_ERRORS:
         batch.errors.append(error(None, None, _("… and %(count)s more errors.")
