@@ -1,0 +1,622 @@
+"""A small, realistic Hải Phòng to try the portal with: ``manage.py seed_demo``.
+
+Idempotent: every row is keyed on a code, a username or a phone number, the random choices
+come from ``random.Random(2025)`` and the password hash from a fixed salt, so a second run
+finds every row in place and writes nothing. Everything happens in one transaction.
+
+The name lists, school years and grade rules here are shared with ``seed_scale``.
+"""
+
+import datetime
+import random
+from importlib import import_module
+from typing import NamedTuple
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import AuditEvent, Role
+from schools import policy
+from schools.models import (
+    AdministrativeUnit,
+    Guardian,
+    Guardianship,
+    School,
+    SchoolLevel,
+    SchoolUserObjectPermission,
+    SchoolYear,
+    StaffMember,
+    Student,
+    Subject,
+    TeachingAssignment,
+    Term,
+    UnitUserObjectPermission,
+)
+from schools.services import role_grant
+
+User = get_user_model()
+SUBJECTS = import_module("schools.migrations.0002_subjects").SUBJECTS
+
+DEMO_PASSWORD = "Demo@2026"
+# A fixed salt gives the same hash on every run, so a second run rewrites nothing. The
+# password is printed on the screen anyway; the salt protects nothing here.
+DEMO_SALT = "haiphongdemo2026"
+# A reserved top-level domain (RFC 2606): mail to demo people and schools never leaves.
+EMAIL_DOMAIN = "haiphong.edu.example"
+DEPARTMENT_GROUP = "Cán bộ Sở"
+
+REFORM_DAY = datetime.date(2025, 7, 1)
+PROVINCE_CODE, PROVINCE_NAME = "31", "Thành phố Hải Phòng"
+
+
+class Area(NamedTuple):
+    key: str
+    code: str  # commune-level unit since 1 July 2025 (5 digits)
+    name: str
+    district_code: str  # the district it succeeds (3 digits, until 30 June 2025)
+    district_name: str
+
+
+AREAS = [
+    Area("hongbang", "31001", "Phường Hồng Bàng", "303", "Quận Hồng Bàng"),
+    Area("lechan", "31002", "Phường Lê Chân", "305", "Quận Lê Chân"),
+    Area("anduong", "31003", "Xã An Dương", "312", "Huyện An Dương"),
+]
+
+# (name, start, end, terms); the current year on 22/11/2026 is 2026-2027.
+SCHOOL_YEARS = [
+    ("2025-2026", datetime.date(2025, 9, 5), datetime.date(2026, 5, 31), [
+        (1, datetime.date(2025, 9, 5), datetime.date(2026, 1, 17)),
+        (2, datetime.date(2026, 1, 18), datetime.date(2026, 5, 31)),
+    ]),
+    ("2026-2027", datetime.date(2026, 9, 5), datetime.date(2027, 5, 31), [
+        (1, datetime.date(2026, 9, 5), datetime.date(2027, 1, 16)),
+        (2, datetime.date(2027, 1, 17), datetime.date(2027, 5, 31)),
+    ]),
+]
+CURRENT_YEAR = "2026-2027"
+
+LEVEL_GRADES = {
+    SchoolLevel.PRESCHOOL: (0, 0),
+    SchoolLevel.PRIMARY: (1, 5),
+    SchoolLevel.LOWER_SECONDARY: (6, 9),
+    SchoolLevel.UPPER_SECONDARY: (10, 12),
+    SchoolLevel.CONTINUING: (10, 12),
+    SchoolLevel.MULTI_LEVEL: (6, 12),
+}
+
+# Surnames with rough frequencies in the north; Mạc and Phí are Hải Phòng–Hải Dương names.
+SURNAMES = {
+    "Nguyễn": 30, "Trần": 11, "Lê": 9, "Phạm": 8, "Hoàng": 5, "Vũ": 6, "Đặng": 3, "Bùi": 4,
+    "Đỗ": 3, "Hồ": 1, "Ngô": 2, "Dương": 2, "Đinh": 2, "Đào": 2, "Trịnh": 1, "Lương": 1,
+    "Mạc": 1, "Phí": 1, "Lý": 1, "Phan": 2,
+}
+CHILD_NAMES = {
+    "F": ["Minh Anh", "Bảo Ngọc", "Thu Hà", "Khánh Linh", "Phương Thảo", "Hà My", "Gia Hân",
+          "An Nhiên", "Ngọc Diệp", "Bảo Châu", "Quỳnh Chi", "Diệu Linh", "Hoài An", "Mai Anh",
+          "Tú Anh", "Khánh Ngân", "Thảo Nguyên", "Ngọc Hân", "Tuệ Lâm", "Thanh Trúc"],
+    "M": ["Gia Huy", "Minh Khôi", "Đức Anh", "Hoàng Nam", "Quang Minh", "Tuấn Kiệt", "Bảo Long",
+          "Đăng Khoa", "Minh Đức", "Hải Đăng", "Trung Kiên", "Phúc An", "Nhật Minh",
+          "Việt Hoàng", "Tiến Đạt", "Quốc Bảo", "Duy Khánh", "Gia Bảo", "Anh Dũng", "Khôi Nguyên"],
+}
+ADULT_NAMES = {
+    "F": ["Thị Hương", "Thị Lan", "Thị Thu Trang", "Thị Hồng Nhung", "Thị Ngọc Ánh", "Thị Mai",
+          "Thanh Hằng", "Thị Thanh Huyền", "Thị Phương Loan", "Thu Thủy", "Thị Hải Yến",
+          "Minh Nguyệt", "Thị Kim Oanh", "Thị Bích Ngọc", "Thị Thúy Hằng", "Thị Hòa"],
+    "M": ["Văn Hùng", "Văn Thắng", "Quang Huy", "Đức Thành", "Minh Tuấn", "Văn Nam",
+          "Mạnh Cường", "Xuân Trường", "Hữu Phước", "Thanh Tùng", "Văn Hải", "Đình Khánh",
+          "Ngọc Sơn", "Văn Long", "Quốc Việt", "Đức Toàn"],
+}
+# Mobile prefixes of Viettel, VinaPhone and MobiFone.
+PHONE_PREFIXES = ["090", "091", "093", "094", "096", "097", "098", "032", "033", "034", "035",
+                  "036", "037", "038", "039", "081", "082", "083", "084", "085", "086", "088",
+                  "089"]
+
+PRESCHOOL_SUBJECTS = ["am-nhac", "my-thuat", "ky-nang-song", "tieng-anh"]
+PRIMARY_LOW = ["tieng-viet", "toan", "dao-duc", "tu-nhien-xa-hoi", "am-nhac", "my-thuat", "gdtc",
+               "hdtn", "tieng-anh"]
+PRIMARY_HIGH = ["tieng-viet", "toan", "tieng-anh", "dao-duc", "khoa-hoc", "lich-su-dia-ly",
+                "tin-hoc", "cong-nghe", "am-nhac", "my-thuat", "gdtc", "hdtn"]
+LOWER_SECONDARY = ["toan", "ngu-van", "tieng-anh", "khtn", "lich-su-dia-ly", "gdcd", "tin-hoc",
+                   "cong-nghe", "gdtc", "hdtn", "am-nhac", "my-thuat"]
+UPPER_SECONDARY = ["toan", "ngu-van", "tieng-anh", "lich-su", "vat-ly", "hoa-hoc", "sinh-hoc",
+                   "dia-ly", "gdktpl", "tin-hoc", "cong-nghe", "gdtc", "hdtn"]
+
+
+def subjects_for_grade(grade: int) -> list[str]:
+    """Subject codes taught in a grade under the 2018 general education programme."""
+    if grade == 0:
+        return PRESCHOOL_SUBJECTS
+    if grade <= 3:
+        return PRIMARY_LOW + (["tin-hoc", "cong-nghe"] if grade == 3 else [])
+    if grade <= 5:
+        return PRIMARY_HIGH
+    if grade <= 9:
+        return LOWER_SECONDARY
+    return UPPER_SECONDARY
+
+
+def birth_year(grade: int, homeroom: str = "") -> int:
+    """Children start grade 1 in the year they turn 6, so in 2026-2027 grade g was born in
+    2021 - g; preschool classes are named by age ("5 tuổi A1")."""
+    if grade == 0:
+        return 2026 - int(homeroom.split()[0])
+    return 2021 - grade
+
+
+def personal_id(rng: random.Random, born: datetime.date, sex: str) -> str:
+    """A 12-digit personal ID number: birthplace code 031, century and sex, year, serial."""
+    century_sex = (0 if sex == "M" else 1) + (2 if born.year >= 2000 else 0)
+    return f"031{century_sex}{born.year % 100:02d}{rng.randrange(10**6):06d}"
+
+
+def ensure_school_years() -> dict[str, SchoolYear]:
+    years = {}
+    for name, start, end, terms in SCHOOL_YEARS:
+        year = upsert(SchoolYear, {"name": name}, start=start, end=end)
+        for number, term_start, term_end in terms:
+            upsert(Term, {"school_year_id": year.pk, "number": number},
+                   start=term_start, end=term_end)
+        years[name] = year
+    return years
+
+
+def ensure_subjects() -> dict[str, Subject]:
+    """The subjects migration 0002 adds, put back if the database was flushed since (as
+    ``flush`` and the live-server tests do)."""
+    subjects = {s.code: s for s in Subject.objects.all()}
+    missing = [Subject(code=code, name=name) for code, name in SUBJECTS if code not in subjects]
+    if missing:
+        Subject.objects.bulk_create(missing)
+        subjects = {s.code: s for s in Subject.objects.all()}
+    return subjects
+
+
+def upsert(model, lookup: dict, **values):
+    """Like ``update_or_create``, but saves only when a value differs, so that a second run
+    leaves rows (and their ``updated_at``) untouched."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model(**lookup, **values)
+        obj.save()
+        return obj
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if changed:
+        for name in changed:
+            setattr(obj, name, values[name])
+        obj.save(update_fields=[model._meta.get_field(name).name for name in changed])
+    return obj
+
+
+class SchoolSpec(NamedTuple):
+    slug: str  # in usernames: hieutruong.<slug>, giaovien.<slug>
+    moet_code: str
+    name: str
+    level: str
+    area: str
+    address: str
+    phone: str
+    homerooms: tuple[str, ...] = ()
+    merged_into: str = ""  # slug; a merged school keeps its old district as its unit
+
+
+SCHOOLS = [
+    SchoolSpec("mn.hoaphuong", "31000101", "Trường Mầm non Hoa Phượng", SchoolLevel.PRESCHOOL,
+               "hongbang", "Số 12 Hoàng Văn Thụ, phường Hồng Bàng", "02253842117"),
+    SchoolSpec("th.quangtrung", "31000102", "Trường Tiểu học Quang Trung", SchoolLevel.PRIMARY,
+               "hongbang", "Số 3 Quang Trung, phường Hồng Bàng", "02253745210"),
+    SchoolSpec("thcs.hongbang", "31000103", "Trường THCS Hồng Bàng",
+               SchoolLevel.LOWER_SECONDARY, "hongbang", "Số 45 Phan Bội Châu, phường Hồng Bàng",
+               "02253823561", ("6A2", "7A1", "8A3", "9A1")),
+    SchoolSpec("thpt.hongbang", "31000104", "Trường THPT Hồng Bàng",
+               SchoolLevel.UPPER_SECONDARY, "hongbang", "Số 8 Hùng Vương, phường Hồng Bàng",
+               "02253798120", ("10A1", "11A2", "12A4")),
+    SchoolSpec("mn.hoasen", "31000201", "Trường Mầm non Hoa Sen", SchoolLevel.PRESCHOOL,
+               "lechan", "Số 86 Lam Sơn, phường Lê Chân", "02253857342"),
+    SchoolSpec("th.tranquoctoan", "31000202", "Trường Tiểu học Trần Quốc Toản",
+               SchoolLevel.PRIMARY, "lechan", "Số 120 Tô Hiệu, phường Lê Chân", "02253856904"),
+    SchoolSpec("thcs.ngoquyen", "31000203", "Trường THCS Ngô Quyền",
+               SchoolLevel.LOWER_SECONDARY, "lechan", "Số 25 Hai Bà Trưng, phường Lê Chân",
+               "02253846233"),
+    SchoolSpec("thpt.lechan", "31000204", "Trường THPT Lê Chân", SchoolLevel.UPPER_SECONDARY,
+               "lechan", "Số 2 Nguyễn Công Trứ, phường Lê Chân", "02253700615"),
+    SchoolSpec("gdtx.haiphong", "31000205", "Trung tâm Giáo dục thường xuyên thành phố Hải Phòng",
+               SchoolLevel.CONTINUING, "lechan", "Số 16 Nguyễn Đức Cảnh, phường Lê Chân",
+               "02253835478"),
+    SchoolSpec("mn.andong", "31000301", "Trường Mầm non An Đồng", SchoolLevel.PRESCHOOL,
+               "anduong", "Thôn Vân Tra, xã An Dương", "02253871526"),
+    SchoolSpec("th.anduong", "31000302", "Trường Tiểu học An Dương", SchoolLevel.PRIMARY,
+               "anduong", "Thôn Lương Quán, xã An Dương", "02253871830"),
+    SchoolSpec("thcs.anduong", "31000303", "Trường THCS An Dương", SchoolLevel.LOWER_SECONDARY,
+               "anduong", "Đường 208, xã An Dương", "02253872047"),
+    SchoolSpec("thpt.anduong", "31000304", "Trường THPT An Dương", SchoolLevel.UPPER_SECONDARY,
+               "anduong", "Số 1 đường 351, xã An Dương", "02253871105"),
+    SchoolSpec("thcs-thpt.nbk", "31000305", "Trường THCS và THPT Nguyễn Bỉnh Khiêm",
+               SchoolLevel.MULTI_LEVEL, "anduong", "Thôn Nam Sơn, xã An Dương", "02253589266"),
+    SchoolSpec("thcs.anhong", "31000399", "Trường THCS An Hồng", SchoolLevel.LOWER_SECONDARY,
+               "anduong", "Thôn An Phong, xã An Hồng, huyện An Dương", "02253850331",
+               merged_into="thcs.anduong"),
+]
+
+# Department, inspector and one committee user per current ward or commune.
+OFFICIALS = [
+    ("so.gddt", "Nguyễn Thị Thanh Hương", Role.DEPARTMENT, PROVINCE_CODE),
+    ("thanhtra", "Trần Văn Dũng", Role.INSPECTOR, PROVINCE_CODE),
+    ("ubnd.hongbang", "Đỗ Thị Mai", Role.COMMITTEE, "31001"),
+    ("ubnd.lechan", "Phạm Quốc Việt", Role.COMMITTEE, "31002"),
+    ("ubnd.anduong", "Bùi Văn Toàn", Role.COMMITTEE, "31003"),
+]
+
+# The parent with an account: a mother whose two children are in two schools.
+FAMILY = {
+    "mother": ("Phạm Thị Lan", "0904123456"),
+    "father": ("Vũ Đức Thành", "0983456712"),
+    "children": [
+        ("3101234567", "Vũ Minh Anh", "F", datetime.date(2014, 3, 12), "thcs.hongbang", 7, "7A1"),
+        ("3101234568", "Vũ Gia Huy", "M", datetime.date(2011, 8, 25), "thpt.hongbang", 10,
+         "10A1"),
+    ],
+}
+
+# The logins printed at the end, in this order; the tests read this list.
+DEMO_LOGINS = [
+    ("Sở GD&ĐT (lãnh đạo, chuyên viên)", "so.gddt"),
+    ("Thanh tra Sở", "thanhtra"),
+    ("UBND phường", "ubnd.hongbang"),
+    ("Hiệu trưởng", "hieutruong.thcs.hongbang"),
+    ("Giáo viên", "giaovien.thcs.hongbang"),
+    ("Cha mẹ học sinh", "phuhuynh"),
+]
+ADMIN_LOGIN = ("Quản trị hệ thống", "admin")
+
+
+class Names:
+    """Vietnamese names drawn from a seeded generator."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self._surnames = list(SURNAMES)
+        self._weights = list(SURNAMES.values())
+
+    def surname(self) -> str:
+        return self.rng.choices(self._surnames, self._weights)[0]
+
+    def child(self, sex: str, surname: str | None = None) -> str:
+        return f"{surname or self.surname()} {self.rng.choice(CHILD_NAMES[sex])}"
+
+    def adult(self, sex: str, surname: str | None = None) -> str:
+        return f"{surname or self.surname()} {self.rng.choice(ADULT_NAMES[sex])}"
+
+
+class DemoCity:
+    def __init__(self, with_admin: bool):
+        self.rng = random.Random(2025)
+        self.names = Names(self.rng)
+        self.with_admin = with_admin
+        self.password = make_password(DEMO_PASSWORD, salt=DEMO_SALT)
+        self.phones = {FAMILY["mother"][1], FAMILY["father"][1]}
+        self.codes = {code for code, *_ in FAMILY["children"]}
+
+    # Identifiers, unique within the demo and the same on every run.
+    def phone(self) -> str:
+        while True:
+            phone = self.rng.choice(PHONE_PREFIXES) + f"{self.rng.randrange(10**7):07d}"
+            if phone not in self.phones:
+                self.phones.add(phone)
+                return phone
+
+    def code(self) -> str:
+        while True:
+            code = f"31{self.rng.randrange(10**8):08d}"
+            if code not in self.codes:
+                self.codes.add(code)
+                return code
+
+    def build(self):
+        self.units()
+        self.years = ensure_school_years()
+        self.subjects = ensure_subjects()
+        self.schools()
+        self.officials()
+        for spec in SCHOOLS:
+            if not spec.merged_into:
+                self.school_people(spec)
+        self.family()
+        if self.with_admin:
+            self.user("admin", "Quản trị hệ thống", is_staff=True, is_superuser=True)
+
+    def units(self):
+        self.province = upsert(
+            AdministrativeUnit, {"code": PROVINCE_CODE}, name=PROVINCE_NAME,
+            level=AdministrativeUnit.Level.PROVINCE, parent_id=None,
+        )
+        self.areas, self.districts = {}, {}
+        for area in AREAS:
+            commune = upsert(
+                AdministrativeUnit, {"code": area.code}, name=area.name,
+                level=AdministrativeUnit.Level.COMMUNE, parent_id=self.province.pk,
+                valid_from=REFORM_DAY, valid_to=None,
+            )
+            self.areas[area.key] = commune
+            self.districts[area.key] = upsert(
+                AdministrativeUnit, {"code": area.district_code}, name=area.district_name,
+                level=AdministrativeUnit.Level.DISTRICT, parent_id=self.province.pk,
+                valid_to=REFORM_DAY - datetime.timedelta(days=1), successor_id=commune.pk,
+            )
+
+    def schools(self):
+        self.school_by_slug = {}
+        for spec in SCHOOLS:  # a merged school comes after the one it merged into
+            grade_min, grade_max = LEVEL_GRADES[spec.level]
+            merged_into = self.school_by_slug[spec.merged_into] if spec.merged_into else None
+            unit = self.districts[spec.area] if merged_into else self.areas[spec.area]
+            self.school_by_slug[spec.slug] = upsert(
+                School, {"moet_code": spec.moet_code}, name=spec.name, level=spec.level,
+                ownership=School.Ownership.PUBLIC, grade_min=grade_min, grade_max=grade_max,
+                unit_id=unit.pk, address=f"{spec.address}, thành phố Hải Phòng",
+                phone=spec.phone, email=f"{spec.slug.replace('.', '')}@{EMAIL_DOMAIN}",
+                is_active=merged_into is None,
+                merged_into_id=merged_into.pk if merged_into else None,
+            )
+
+    def user(self, username, full_name, *, phone="", is_staff=False, is_superuser=False):
+        return upsert(
+            User, {"username": username}, full_name=full_name,
+            email=f"{username}@{EMAIL_DOMAIN}", phone=phone, password=self.password,
+            is_active=True, is_staff=is_staff, is_superuser=is_superuser,
+        )
+
+    def grant(self, user, role, *, unit=None, school=None, position=""):
+        """``role_grant`` once: a second run finds the scope in place and records no new
+        audit event."""
+        if user.role != role or not self.has_scope(user, role, unit, school):
+            role_grant(actor=None, user=user, role=role, unit=unit, school=school,
+                       position=position)
+
+    @staticmethod
+    def has_scope(user, role, unit, school) -> bool:
+        if unit is not None:
+            return UnitUserObjectPermission.objects.filter(
+                user=user, content_object=unit, permission__codename="oversee_unit"
+            ).exists()
+        if school is not None:
+            codename = policy.SCHOOL_PERMISSION[role].split(".")[1]
+            return (
+                SchoolUserObjectPermission.objects.filter(
+                    user=user, content_object=school, permission__codename=codename
+                ).exists()
+                and StaffMember.objects.filter(user=user, school=school).exists()
+                and (role != Role.PRINCIPAL
+                     or School.objects.filter(pk=school.pk, head=user).exists())
+            )
+        return True
+
+    def officials(self):
+        group = self.department_group()
+        units = {u.code: u for u in [self.province, *self.areas.values()]}
+        for username, full_name, role, unit_code in OFFICIALS:
+            user = self.user(username, full_name, phone=self.phone(),
+                             is_staff=role == Role.DEPARTMENT)
+            self.grant(user, role, unit=units[unit_code])
+            if role == Role.DEPARTMENT:
+                user.groups.add(group)
+
+    @staticmethod
+    def department_group() -> Group:
+        """Model permissions for the admin (which rows is always the policy's answer). The
+        audit log is read-only: nobody edits it."""
+        group, _ = Group.objects.get_or_create(name=DEPARTMENT_GROUP)
+        codenames = {}
+        for app_label in ("schools", "accounts"):
+            for model in apps.get_app_config(app_label).get_models():
+                actions = ["view"] if model is AuditEvent else ["view", "add", "change"]
+                codenames.setdefault(app_label, []).extend(
+                    f"{action}_{model._meta.model_name}" for action in actions
+                )
+        permissions = [
+            p for p in Permission.objects.filter(content_type__app_label__in=list(codenames))
+            .select_related("content_type")
+            if p.codename in codenames[p.content_type.app_label]
+        ]
+        group.permissions.set(permissions)
+        return group
+
+    def school_people(self, spec: SchoolSpec):
+        rng, names = self.rng, self.names
+        school = self.school_by_slug[spec.slug]
+        year = self.years[CURRENT_YEAR]
+
+        principal_sex = rng.choice("FM")
+        principal = self.user(f"hieutruong.{spec.slug}", names.adult(principal_sex),
+                              phone=self.phone())
+        head_title = "Giám đốc" if spec.level == SchoolLevel.CONTINUING else "Hiệu trưởng"
+        self.grant(principal, Role.PRINCIPAL, school=school, position=head_title)
+        upsert(StaffMember, {"user_id": principal.pk, "school_id": school.pk},
+               staff_code=self.code(), position=head_title, is_active=True)
+
+        homerooms = spec.homerooms or self.homerooms(school)
+        for k in range(rng.randint(3, 5)):
+            username = f"giaovien.{spec.slug}" if k == 0 else f"giaovien{k + 1}.{spec.slug}"
+            teacher = self.user(username, names.adult(rng.choice("FFFM")), phone=self.phone())
+            position = "Tổ trưởng chuyên môn" if k == 1 else "Giáo viên"
+            self.grant(teacher, Role.STAFF, school=school, position=position)
+            member = upsert(StaffMember, {"user_id": teacher.pk, "school_id": school.pk},
+                            staff_code=self.code(), position=position, is_active=True)
+            # Homeroom teacher of one class, teaching one subject there and maybe in another.
+            classes = [homerooms[k % len(homerooms)]]
+            if len(homerooms) > 1 and rng.random() < 0.5:
+                classes.append(rng.choice([h for h in homerooms if h != classes[0]]))
+            subject = rng.choice(subjects_for_grade(self.grade_of(school, classes[0])))
+            for i, homeroom in enumerate(classes):
+                if subject not in subjects_for_grade(self.grade_of(school, homeroom)):
+                    continue
+                TeachingAssignment.objects.get_or_create(
+                    staff=member, school_year=year, subject=self.subjects[subject],
+                    homeroom=homeroom,
+                    defaults={"is_homeroom_teacher": i == 0 and k < len(homerooms)},
+                )
+
+        for i in range(rng.randint(20, 40)):
+            homeroom = homerooms[i % len(homerooms)]
+            self.student_with_guardians(school, homeroom)
+
+    def homerooms(self, school: School) -> tuple[str, ...]:
+        rng = self.rng
+        if school.grade_max == 0:
+            return tuple(f"{age} tuổi {letter}{rng.randint(1, 3)}"
+                         for age, letter in ((5, "A"), (4, "B"), (3, "C")))
+        grades = range(school.grade_min, school.grade_max + 1)
+        chosen = sorted(rng.sample(grades, min(len(grades), 4 if len(grades) > 5 else 3)))
+        return tuple(f"{grade}A{rng.randint(1, 4)}" for grade in chosen)
+
+    @staticmethod
+    def grade_of(school: School, homeroom: str) -> int:
+        return 0 if school.grade_max == 0 else int(homeroom.split("A")[0])
+
+    def student_with_guardians(self, school: School, homeroom: str):
+        rng, names = self.rng, self.names
+        sex = "M" if rng.random() < 0.51 else "F"
+        surname = names.surname()
+        grade = self.grade_of(school, homeroom)
+        # A few students are a year older than their class (late start, a repeated year).
+        year = birth_year(grade, homeroom) - (1 if rng.random() < 0.03 else 0)
+        born = datetime.date(year, 1, 1) + datetime.timedelta(days=rng.randrange(365))
+        student = upsert(
+            Student, {"national_id": self.code()}, school_id=school.pk,
+            full_name=names.child(sex, surname), date_of_birth=born, sex=sex, grade=grade,
+            homeroom=homeroom, status=Student.Status.STUDYING,
+            ethnicity="Hoa" if rng.random() < 0.01 else "Kinh",
+            personal_id=personal_id(rng, born, sex),
+        )
+        r = rng.random()
+        if r < 0.55:
+            kin = [("father", names.adult("M", surname)), ("mother", names.adult("F"))]
+        elif r < 0.85:
+            kin = [("mother", names.adult("F"))]
+        elif r < 0.97:
+            kin = [("father", names.adult("M", surname))]
+        else:  # a grandparent brings the child up
+            kin = [("guardian", names.adult(rng.choice("FM")))]
+        for relationship, full_name in kin:
+            guardian = upsert(Guardian, {"phone": self.phone()}, full_name=full_name)
+            Guardianship.objects.get_or_create(
+                student=student, guardian=guardian, defaults={"relationship": relationship}
+            )
+
+    def family(self):
+        mother_name, mother_phone = FAMILY["mother"]
+        father_name, father_phone = FAMILY["father"]
+        user = self.user("phuhuynh", mother_name, phone=mother_phone)
+        self.grant(user, Role.PARENT)
+        mother = upsert(Guardian, {"phone": mother_phone}, full_name=mother_name,
+                        user_id=user.pk, email=user.email)
+        father = upsert(Guardian, {"phone": father_phone}, full_name=father_name)
+        for code, full_name, sex, born, slug, grade, homeroom in FAMILY["children"]:
+            child = upsert(
+                Student, {"national_id": code}, school_id=self.school_by_slug[slug].pk,
+                full_name=full_name, date_of_birth=born, sex=sex, grade=grade,
+                homeroom=homeroom, status=Student.Status.STUDYING, ethnicity="Kinh",
+                personal_id=f"031{'2' if sex == 'M' else '3'}{born.year % 100:02d}004517",
+            )
+            for guardian, relationship in ((mother, "mother"), (father, "father")):
+                Guardianship.objects.get_or_create(
+                    student=child, guardian=guardian, defaults={"relationship": relationship}
+                )
+
+
+def what_they_see(user) -> str:
+    """One line per demo login, worked out through the policy like every page."""
+    if user.is_superuser:
+        return "Toàn bộ hệ thống, trang quản trị /admin/"
+    schools = policy.visible(user, School)
+    if user.role == Role.DEPARTMENT:
+        return (f"Toàn thành phố: {schools.count()} trường, "
+                f"{policy.visible(user, Student).count()} học sinh; trang quản trị /admin/")
+    if user.role == Role.INSPECTOR:
+        return (f"{schools.count()} trường toàn thành phố để thanh tra, kiểm tra "
+                "(không xem hồ sơ học sinh)")
+    if user.role == Role.COMMITTEE:
+        unit = policy.scope_units(user).first()
+        managed = schools.filter(policy.committee_managed()).count()
+        return (f"{schools.count()} trường của {unit.name}; hồ sơ học sinh của {managed} "
+                "trường do UBND quản lý (mầm non, tiểu học, THCS)")
+    if user.role == Role.PRINCIPAL:
+        school = schools.first()
+        return (f"{school.name}: {school.staff.count()} cán bộ, giáo viên, "
+                f"{school.students.count()} học sinh")
+    if user.role == Role.STAFF:
+        school = schools.first()
+        classes = sorted(set(policy.visible(user, TeachingAssignment).filter(
+            staff__user=user, school_year__name=CURRENT_YEAR).values_list("homeroom", flat=True)))
+        return f"{school.name}: dạy lớp {', '.join(classes)}; học sinh của trường"
+    if user.role == Role.PARENT:
+        children = policy.visible(user, Student).select_related("school")
+        return f"{len(children)} con: " + "; ".join(
+            f"{c.full_name} ({c.homeroom}, {c.school.name})" for c in children
+        )
+    return ""
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a small, realistic Hải Phòng with demo accounts for every role "
+        "(idempotent). Not for a database with real people in it."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--with-admin", action="store_true",
+            help=f"Also create the superuser 'admin' (password {DEMO_PASSWORD}).",
+        )
+
+    def handle(self, *args, with_admin=False, **options):
+        with transaction.atomic():
+            DemoCity(with_admin).build()
+        if options["verbosity"] == 0:
+            return
+        self.stdout.write(self.summary())
+        self.stdout.write(self.logins_table(with_admin))
+
+    @staticmethod
+    def summary() -> str:
+        schools = School.objects.filter(unit__path__startswith=f"{PROVINCE_CODE}/")
+        merged = schools.filter(merged_into__isnull=False).count()
+        return (
+            f"Dữ liệu mẫu {PROVINCE_NAME}: "
+            f"{AdministrativeUnit.objects.filter(path__startswith=f'{PROVINCE_CODE}/').count()}"
+            f" đơn vị hành chính, {schools.count()} trường ({merged} đã sáp nhập), "
+            f"{Student.objects.filter(school__in=schools).count()} học sinh, "
+            f"{SchoolYear.objects.count()} năm học (hiện tại {CURRENT_YEAR}).\n"
+        )
+
+    @staticmethod
+    def logins_table(with_admin: bool) -> str:
+        logins = DEMO_LOGINS + ([ADMIN_LOGIN] if with_admin else [])
+        users = User.objects.in_bulk([username for _, username in logins], field_name="username")
+        header = ("Vai trò", "Tên đăng nhập", "Mật khẩu", "Nhìn thấy")
+        rows = [
+            (label, username, DEMO_PASSWORD, what_they_see(users[username]))
+            for label, username in logins
+        ]
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+
+        def line(cells):
+            return "  ".join(
+                cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(cells)
+            )
+
+        out = ["Tài khoản dùng thử:", "", line(header),
+               "  ".join("-" * w for w in [*widths, len(header[3])])]
+        out += [line(row) for row in rows]
+        out += [
+            "",
+            "Tài khoản khác, cùng mật khẩu: ubnd.lechan, ubnd.anduong; hieutruong.<trường>, "
+            "giaovien.<trường>, giaovien2.<trường>… với <trường> là mn.hoaphuong, "
+            "th.quangtrung, thpt.lechan, gdtx.haiphong, thcs-thpt.nbk…",
+            "Đăng nhập được bằng tên đăng nhập, e-mail hoặc số điện thoại.",
+        ]
+        return "\n".join(out) + "\n"

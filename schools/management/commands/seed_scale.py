@@ -1,0 +1,404 @@
+"""City-sized data for load tests: ``manage.py seed_scale --schools 1000`` gives 1,000 schools
+and 1,000,000 students with the same shape as ``seed_demo``.
+
+Every table is filled with ``bulk_create`` in batches: no per-row save, no per-row query, one
+password hash for every account. Role scopes are written straight into django-guardian's
+table (``SchoolUserObjectPermission``) rather than through ``role_grant``, which works one
+user at a time. Codes, usernames and phone numbers carry a prefix or range of their own, so the
+command runs on a database that already holds ``seed_demo`` data or an earlier run with
+another ``--prefix``. Everything happens in one transaction.
+
+To add a model: write a ``step_<table>`` method that bulk-creates its rows (reading the ids
+earlier steps left on ``self``) and returns how many it wrote, and add it to ``STEPS``.
+"""
+
+import datetime
+import math
+import random
+import re
+import time
+from array import array
+from itertools import islice
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Permission
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.db.models import Max
+
+from accounts.models import Role
+from schools.models import (
+    AdministrativeUnit,
+    Guardian,
+    Guardianship,
+    School,
+    SchoolLevel,
+    SchoolUserObjectPermission,
+    StaffMember,
+    Student,
+    TeachingAssignment,
+)
+
+from .seed_demo import (
+    ADULT_NAMES,
+    CHILD_NAMES,
+    CURRENT_YEAR,
+    DEMO_PASSWORD,
+    LEVEL_GRADES,
+    REFORM_DAY,
+    SURNAMES,
+    birth_year,
+    ensure_school_years,
+    ensure_subjects,
+    subjects_for_grade,
+)
+
+User = get_user_model()
+
+# Roughly the national mix of public schools by level.
+LEVEL_MIX = {
+    SchoolLevel.PRESCHOOL: 35,
+    SchoolLevel.PRIMARY: 31,
+    SchoolLevel.LOWER_SECONDARY: 23,
+    SchoolLevel.UPPER_SECONDARY: 7,
+    SchoolLevel.CONTINUING: 2,
+    SchoolLevel.MULTI_LEVEL: 2,
+}
+LEVEL_WORD = {
+    SchoolLevel.PRESCHOOL: "Trường Mầm non",
+    SchoolLevel.PRIMARY: "Trường Tiểu học",
+    SchoolLevel.LOWER_SECONDARY: "Trường THCS",
+    SchoolLevel.UPPER_SECONDARY: "Trường THPT",
+    SchoolLevel.CONTINUING: "Trung tâm GDTX",
+    SchoolLevel.MULTI_LEVEL: "Trường THCS và THPT",
+}
+PLACE_WORDS = ["An", "Hòa", "Tân", "Phú", "Vĩnh", "Đông", "Tây", "Nam", "Bắc", "Hưng", "Thịnh",
+               "Lợi", "Thành", "Bình", "Minh", "Quang", "Hải", "Sơn", "Lạc", "Thủy"]
+# Phones of bulk-created guardians: 07xxxxxxxx, a range seed_demo (09/03/08) never uses.
+PHONE_PREFIX = "07"
+CLASS_SIZE = 35
+SCALE_SEED = 2025
+
+STEPS = [
+    ("units", "Đơn vị hành chính"),
+    ("school_years", "Năm học, học kỳ"),
+    ("users", "Tài khoản hiệu trưởng, giáo viên"),
+    ("schools", "Trường"),
+    ("staff", "Cán bộ, giáo viên"),
+    ("school_scopes", "Phạm vi quyền theo trường"),
+    ("assignments", "Phân công giảng dạy"),
+    ("students", "Học sinh"),
+    ("guardians", "Cha mẹ, người giám hộ"),
+    ("guardianships", "Quan hệ phụ huynh – học sinh"),
+]
+
+
+def chunks(iterable, size):
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def is_mother(student: int, k: int) -> bool:
+    """The k-th guardian of the student-th student: mothers and fathers alternate."""
+    return (student + k) % 2 == 0
+
+
+def number(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+class Command(BaseCommand):
+    help = "Create city-scale load-test data with bulk inserts (see the module docstring)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--schools", type=int, required=True)
+        parser.add_argument("--students-per-school", type=int, default=1000)
+        parser.add_argument("--guardians-per-student", type=int, default=1, choices=[1, 2])
+        parser.add_argument("--staff-per-school", type=int, default=40,
+                            help="Teachers and employees besides the principal.")
+        parser.add_argument("--prefix", default="S",
+                            help="Starts every code and username; 1-3 capital letters or digits.")
+        parser.add_argument("--batch-size", type=int, default=5000)
+
+    def handle(self, *args, **options):
+        self.n_schools = options["schools"]
+        self.per_school = options["students_per_school"]
+        self.guardians_per_student = options["guardians_per_student"]
+        self.staff_per_school = options["staff_per_school"]
+        self.batch_size = options["batch_size"]
+        self.prefix = options["prefix"]
+        self.login = self.prefix.lower()
+        self.verbosity = options["verbosity"]
+        if self.n_schools < 1 or self.per_school < 0 or self.staff_per_school < 0:
+            raise CommandError("--schools phải ≥ 1; số học sinh, giáo viên không được âm.")
+        if not re.fullmatch(r"[A-Z][A-Z0-9]{0,2}", self.prefix):
+            raise CommandError("--prefix: 1-3 chữ cái in hoa hoặc chữ số, bắt đầu bằng chữ cái.")
+        self.province_code = f"{self.prefix}31"
+        if AdministrativeUnit.objects.filter(code=self.province_code).exists():
+            raise CommandError(
+                f"Tiền tố «{self.prefix}» đã được dùng trong cơ sở dữ liệu này; "
+                "chọn --prefix khác."
+            )
+        self.rng = random.Random(SCALE_SEED)
+        self.password = make_password(DEMO_PASSWORD)  # hashed once, reused for every account
+
+        started = time.perf_counter()
+        self.say(
+            f"Tạo {number(self.n_schools)} trường × {number(self.per_school)} học sinh, "
+            f"{number(self.staff_per_school)} giáo viên mỗi trường (tiền tố {self.prefix}, "
+            f"{connection.vendor})"
+        )
+        with transaction.atomic():
+            for name, label in STEPS:
+                t0 = time.perf_counter()
+                rows = getattr(self, f"step_{name}")()
+                seconds = time.perf_counter() - t0
+                rate = f"{number(int(rows / seconds))} hàng/s" if seconds > 0 and rows else ""
+                self.say(f"  {label:<34} {number(rows):>12} hàng {seconds:8.1f} s  {rate}")
+        if connection.vendor == "postgresql":
+            t0 = time.perf_counter()
+            with connection.cursor() as cursor:
+                for model in (User, School, StaffMember, SchoolUserObjectPermission,
+                              TeachingAssignment, Student, Guardian, Guardianship):
+                    cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+            self.say(f"  {'ANALYZE':<34} {'':>12}     {time.perf_counter() - t0:8.1f} s")
+        self.say(
+            f"Xong trong {time.perf_counter() - started:.1f} s. Đăng nhập thử: "
+            f"{self.login}.ht00000 (hiệu trưởng), {self.login}.gv0000000 (giáo viên), "
+            f"mật khẩu {DEMO_PASSWORD}."
+        )
+
+    def say(self, message):
+        if self.verbosity:
+            self.stdout.write(message)
+            self.stdout.flush()
+
+    def progress(self, label, done, total):
+        if self.verbosity > 1 or (self.verbosity and total >= 200_000):
+            self.say(f"    {label}: {number(done)}/{number(total)}")
+
+    def bulk(self, model, objects, total=None, label=""):
+        """Insert in batches; return the new primary keys in order."""
+        ids = array("q")
+        step = self.batch_size * 20
+        for chunk in chunks(objects, step):
+            model.objects.bulk_create(chunk, batch_size=self.batch_size)
+            ids.extend(obj.pk for obj in chunk)
+            if total:
+                self.progress(label, len(ids), total)
+        return ids
+
+    # Steps. Each writes one table (or two closely tied ones) and returns the row count.
+
+    def step_units(self):
+        province = AdministrativeUnit(
+            code=self.province_code, name=f"Thành phố thử tải {self.prefix}",
+            level=AdministrativeUnit.Level.PROVINCE, path=f"{self.province_code}/",
+        )
+        AdministrativeUnit.objects.bulk_create([province])
+        self.province = province
+        rng = self.rng
+        communes = []
+        for i in range(math.ceil(self.n_schools / 10)):
+            code = f"{self.province_code}{i:05d}"
+            kind = "Phường" if rng.random() < 0.4 else "Xã"
+            name = f"{kind} {rng.choice(PLACE_WORDS)} {rng.choice(PLACE_WORDS)} {i + 1}"
+            communes.append(AdministrativeUnit(
+                code=code, name=name,
+                level=AdministrativeUnit.Level.COMMUNE, parent=province,
+                valid_from=REFORM_DAY, path=f"{province.path}{code}/",
+            ))
+        self.commune_ids = self.bulk(AdministrativeUnit, communes)
+        return 1 + len(communes)
+
+    def step_school_years(self):
+        self.years = ensure_school_years()  # shared with seed_demo; a handful of rows
+        self.year = self.years[CURRENT_YEAR]
+        return len(self.years)
+
+    def step_users(self):
+        """One principal and ``--staff-per-school`` staff per school, all with one hash."""
+        rng = self.rng
+        surnames, weights = list(SURNAMES), list(SURNAMES.values())
+        per = 1 + self.staff_per_school
+        total = self.n_schools * per
+
+        def users():
+            for i in range(total):
+                school, k = divmod(i, per)
+                sex = "F" if rng.random() < 0.7 else "M"
+                if k == 0:
+                    username, role = f"{self.login}.ht{school:05d}", Role.PRINCIPAL
+                else:
+                    n = school * self.staff_per_school + k - 1
+                    username, role = f"{self.login}.gv{n:07d}", Role.STAFF
+                yield User(
+                    username=username, password=self.password, role=role,
+                    full_name=f"{rng.choices(surnames, weights)[0]} {rng.choice(ADULT_NAMES[sex])}",
+                )
+
+        ids = self.bulk(User, users(), total, "tài khoản")
+        self.principal_ids = ids[::per]
+        self.staff_ids = [ids[s * per + 1:(s + 1) * per] for s in range(self.n_schools)]
+        return len(ids)
+
+    def step_schools(self):
+        levels, weights = list(LEVEL_MIX), list(LEVEL_MIX.values())
+        self.levels = self.rng.choices(levels, weights, k=self.n_schools)
+        self.grades = [LEVEL_GRADES[level] for level in self.levels]
+        schools = []
+        for i, level in enumerate(self.levels):
+            grade_min, grade_max = self.grades[i]
+            schools.append(School(
+                moet_code=f"{self.prefix}{i:07d}",
+                name=f"{LEVEL_WORD[level]} {self.rng.choice(PLACE_WORDS)} số {i + 1}",
+                level=level, grade_min=grade_min, grade_max=grade_max,
+                unit_id=self.commune_ids[i // 10], head_id=self.principal_ids[i],
+                address=f"Số {i % 200 + 1}, {self.province.name}",
+                phone=f"0225{3000000 + i % 7000000:07d}",
+            ))
+        self.school_ids = self.bulk(School, schools)
+        return len(schools)
+
+    def step_staff(self):
+        def members():
+            n = 0
+            for s, school_id in enumerate(self.school_ids):
+                head = "Giám đốc" if self.levels[s] == SchoolLevel.CONTINUING else "Hiệu trưởng"
+                for k, user_id in enumerate([self.principal_ids[s], *self.staff_ids[s]]):
+                    yield StaffMember(
+                        user_id=user_id, school_id=school_id,
+                        staff_code=f"{self.prefix}{n:09d}",
+                        position=head if k == 0 else "Giáo viên",
+                    )
+                    n += 1
+
+        total = self.n_schools * (1 + self.staff_per_school)
+        self.member_ids = self.bulk(StaffMember, members(), total, "cán bộ")
+        return len(self.member_ids)
+
+    def step_school_scopes(self):
+        """What ``role_grant`` writes per user, for all of them at once."""
+        head = Permission.objects.get(content_type__app_label="schools", codename="head_school")
+        work = Permission.objects.get(content_type__app_label="schools", codename="work_in_school")
+
+        def scopes():
+            for s, school_id in enumerate(self.school_ids):
+                yield SchoolUserObjectPermission(
+                    permission_id=head.pk, user_id=self.principal_ids[s],
+                    content_object_id=school_id,
+                )
+                for user_id in self.staff_ids[s]:
+                    yield SchoolUserObjectPermission(
+                        permission_id=work.pk, user_id=user_id, content_object_id=school_id,
+                    )
+
+        total = self.n_schools * (1 + self.staff_per_school)
+        return len(self.bulk(SchoolUserObjectPermission, scopes(), total, "phạm vi quyền"))
+
+    @staticmethod
+    def homeroom(grade: int, index_in_grade: int) -> str:
+        section = index_in_grade // CLASS_SIZE + 1
+        if grade == 0:  # preschool classes go by age: "5 tuổi A1"
+            return f"{5 - index_in_grade % 3} tuổi A{section}"
+        return f"{grade}A{section}"
+
+    def step_assignments(self):
+        """Each teacher takes one subject in one class; the first pass over a school's
+        classes gives every class its homeroom teacher."""
+        subjects = {code: subject.pk for code, subject in ensure_subjects().items()}
+        per = 1 + self.staff_per_school
+
+        def assignments():
+            for s in range(self.n_schools):
+                grade_min, grade_max = self.grades[s]
+                span = grade_max - grade_min + 1
+                sections = max(1, math.ceil(self.per_school / span / CLASS_SIZE))
+                for k in range(1, per):  # k = 0 is the principal
+                    grade, round_ = grade_min + (k - 1) % span, (k - 1) // span
+                    codes = subjects_for_grade(grade)
+                    yield TeachingAssignment(
+                        staff_id=self.member_ids[s * per + k], school_year_id=self.year.pk,
+                        subject_id=subjects[codes[round_ // sections % len(codes)]],
+                        homeroom=self.homeroom(grade, round_ % sections * CLASS_SIZE),
+                        is_homeroom_teacher=round_ < sections,
+                    )
+
+        total = self.n_schools * self.staff_per_school
+        return len(self.bulk(TeachingAssignment, assignments(), total, "phân công"))
+
+    def step_students(self):
+        rng = self.rng
+        surnames, weights = list(SURNAMES), list(SURNAMES.values())
+        total = self.n_schools * self.per_school
+        self.student_surnames = array("B")  # index into ``surnames``, for the parents' names
+        self.surname_list = surnames
+        first_day = {}
+
+        def students():
+            n = 0
+            for s, school_id in enumerate(self.school_ids):
+                grade_min, grade_max = self.grades[s]
+                span = grade_max - grade_min + 1
+                picks = rng.choices(range(len(surnames)), weights, k=self.per_school)
+                for j in range(self.per_school):
+                    grade, index_in_grade = grade_min + j % span, j // span
+                    homeroom = self.homeroom(grade, index_in_grade)
+                    year = birth_year(grade, homeroom)
+                    if year not in first_day:
+                        first_day[year] = datetime.date(year, 1, 1)
+                    sex = "M" if rng.random() < 0.51 else "F"
+                    born = first_day[year] + datetime.timedelta(days=rng.randrange(365))
+                    self.student_surnames.append(picks[j])
+                    yield Student(
+                        school_id=school_id, national_id=f"{self.prefix}31{n:08d}",
+                        full_name=f"{surnames[picks[j]]} {rng.choice(CHILD_NAMES[sex])}",
+                        date_of_birth=born, sex=sex, grade=grade, homeroom=homeroom,
+                        ethnicity="Kinh",
+                        personal_id=f"031{2 if sex == 'M' else 3}{year % 100:02d}{n % 10**6:06d}",
+                    )
+                    n += 1
+
+        self.student_ids = self.bulk(Student, students(), total, "học sinh")
+        return len(self.student_ids)
+
+    def step_guardians(self):
+        rng = self.rng
+        total = len(self.student_ids) * self.guardians_per_student
+        existing = (
+            Guardian.objects.filter(phone__startswith=PHONE_PREFIX, phone__regex=r"^\d{10}$")
+            .aggregate(top=Max("phone"))["top"]
+        )
+        first = int(existing[len(PHONE_PREFIX):]) + 1 if existing else 0
+        if first + total > 10**8:
+            raise CommandError("Hết dải số điện thoại 07xxxxxxxx cho phụ huynh thử tải.")
+
+        def guardians():
+            n = first
+            for s, surname in enumerate(self.student_surnames):
+                for k in range(self.guardians_per_student):
+                    if is_mother(s, k):
+                        name = f"{rng.choices(self.surname_list)[0]} {rng.choice(ADULT_NAMES['F'])}"
+                    else:  # children take their father's surname
+                        name = f"{self.surname_list[surname]} {rng.choice(ADULT_NAMES['M'])}"
+                    yield Guardian(full_name=name, phone=f"{PHONE_PREFIX}{n:08d}")
+                    n += 1
+
+        self.guardian_ids = self.bulk(Guardian, guardians(), total, "phụ huynh")
+        return len(self.guardian_ids)
+
+    def step_guardianships(self):
+        g = self.guardians_per_student
+
+        def links():
+            for s, student_id in enumerate(self.student_ids):
+                for k in range(g):
+                    yield Guardianship(
+                        student_id=student_id, guardian_id=self.guardian_ids[s * g + k],
+                        relationship="mother" if is_mother(s, k) else "father",
+                    )
+
+        total = len(self.guardian_ids)
+        return len(self.bulk(Guardianship, links(), total, "quan hệ"))
