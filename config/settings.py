@@ -199,6 +199,9 @@ DEPARTMENT_MANAGED_LEVELS = env.list(
     "DEPARTMENT_MANAGED_LEVELS", default=["upper_secondary", "continuing"]
 )
 
+# seed_demo and seed_scale create accounts with a published password: off in production.
+DEMO_SEEDING_ALLOWED = env.bool("DEMO_SEEDING_ALLOWED", default=DEBUG)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -39,6 +39,7 @@ from .factories import (
 def _test_settings(settings):
     settings.LANGUAGE_CODE = "vi"
     settings.AXES_ENABLED = False
+    settings.DEMO_SEEDING_ALLOWED = True
     # Hashing is slow by design; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {

@@ -49,7 +49,9 @@ class UnitFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Phường {n}")
     level = AdministrativeUnit.Level.COMMUNE
     parent = factory.LazyAttribute(
-        lambda unit: None if unit.level == AdministrativeUnit.Level.PROVINCE else _default_province()
+        lambda unit: (
+            None if unit.level == AdministrativeUnit.Level.PROVINCE else _default_province()
+        )
     )
 
 

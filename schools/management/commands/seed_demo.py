@@ -12,14 +12,13 @@ import random
 from importlib import import_module
 from typing import NamedTuple
 
-from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group, Permission
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts.models import AuditEvent, Role
+from accounts.models import Role
 from schools import policy
 from schools.models import (
     AdministrativeUnit,
@@ -42,12 +41,21 @@ User = get_user_model()
 SUBJECTS = import_module("schools.migrations.0002_subjects").SUBJECTS
 
 DEMO_PASSWORD = "Demo@2026"
+
+
+def refuse_in_production() -> None:
+    """Demo accounts share a published password: never create them on a real site."""
+    if not settings.DEMO_SEEDING_ALLOWED:
+        raise CommandError(
+            "Demo seeding is off (DEBUG is off): demo accounts have a published password. "
+            "Set DEMO_SEEDING_ALLOWED=True only on a test or benchmark machine."
+        )
+
 # A fixed salt gives the same hash on every run, so a second run rewrites nothing. The
 # password is printed on the screen anyway; the salt protects nothing here.
 DEMO_SALT = "haiphongdemo2026"
 # A reserved top-level domain (RFC 2606): mail to demo people and schools never leaves.
 EMAIL_DOMAIN = "haiphong.edu.example"
-DEPARTMENT_GROUP = "Cán bộ Sở"
 
 REFORM_DAY = datetime.date(2025, 7, 1)
 PROVINCE_CODE, PROVINCE_NAME = "31", "Thành phố Hải Phòng"
@@ -396,34 +404,12 @@ class DemoCity:
         return True
 
     def officials(self):
-        group = self.department_group()
         units = {u.code: u for u in [self.province, *self.areas.values()]}
         for username, full_name, role, unit_code in OFFICIALS:
             user = self.user(username, full_name, phone=self.phone(),
                              is_staff=role == Role.DEPARTMENT)
+            # role_grant gives department officials the admin and its model permissions.
             self.grant(user, role, unit=units[unit_code])
-            if role == Role.DEPARTMENT:
-                user.groups.add(group)
-
-    @staticmethod
-    def department_group() -> Group:
-        """Model permissions for the admin (which rows is always the policy's answer). The
-        audit log is read-only: nobody edits it."""
-        group, _ = Group.objects.get_or_create(name=DEPARTMENT_GROUP)
-        codenames = {}
-        for app_label in ("schools", "accounts"):
-            for model in apps.get_app_config(app_label).get_models():
-                actions = ["view"] if model is AuditEvent else ["view", "add", "change"]
-                codenames.setdefault(app_label, []).extend(
-                    f"{action}_{model._meta.model_name}" for action in actions
-                )
-        permissions = [
-            p for p in Permission.objects.filter(content_type__app_label__in=list(codenames))
-            .select_related("content_type")
-            if p.codename in codenames[p.content_type.app_label]
-        ]
-        group.permissions.set(permissions)
-        return group
 
     def school_people(self, spec: SchoolSpec):
         rng, names = self.rng, self.names
@@ -574,6 +560,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, with_admin=False, **options):
+        refuse_in_production()
         with transaction.atomic():
             DemoCity(with_admin).build()
         if options["verbosity"] == 0:

@@ -51,6 +51,7 @@ from .seed_demo import (
     birth_year,
     ensure_school_years,
     ensure_subjects,
+    refuse_in_production,
     subjects_for_grade,
 )
 
@@ -123,6 +124,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=5000)
 
     def handle(self, *args, **options):
+        refuse_in_production()
         self.n_schools = options["schools"]
         self.per_school = options["students_per_school"]
         self.guardians_per_student = options["guardians_per_student"]
