@@ -246,17 +246,17 @@ def test_a_zip_that_is_not_a_workbook_is_rejected(unchanged_db):
 @pytest.mark.parametrize("name", ["hoc_sinh.xlsx", "hoc_sinh.csv"])
 def test_an_empty_file_is_rejected(unchanged_db, name):
     batch = import_students(unchanged_db.school_a, b"", name=name)
-    assert_rejected(batch, None, None, "empty")
+    assert_rejected(batch, None, None, "không có dữ liệu")
 
 
 def test_an_empty_workbook_is_rejected(unchanged_db):
     batch = import_students(unchanged_db.school_a, xlsx([], header=[]))
-    assert_rejected(batch, None, None, "empty")
+    assert_rejected(batch, None, None, "không có dữ liệu")
 
 
 def test_a_header_without_data_rows_is_rejected(unchanged_db):
     batch = import_students(unchanged_db.school_a, xlsx([]))
-    assert_rejected(batch, 1, None, "no data rows")
+    assert_rejected(batch, 1, None, "không có dòng dữ liệu")
 
 
 def test_a_csv_that_is_not_utf8_is_rejected(unchanged_db):
@@ -275,7 +275,7 @@ def test_a_missing_required_column_is_named(unchanged_db):
     header = [h for h in STUDENT_HEADER if h != "Ngày sinh"]
     rows = [[v for i, v in enumerate(row) if i != 4] for row in student_rows()]
     batch = import_students(unchanged_db.school_a, xlsx(rows, header=header))
-    assert_rejected(batch, 1, "Ngày sinh", "missing")
+    assert_rejected(batch, 1, "Ngày sinh", "Thiếu cột bắt buộc")
     assert batch.rows == 0
 
 
@@ -301,8 +301,8 @@ def test_errors_of_every_row_are_reported_at_once(unchanged_db):
     rows[3][8] = "12345"
     batch = import_students(unchanged_db.school_a, xlsx(rows))
     assert_rejected(batch, 2, "Giới tính", "'Không rõ'", "Nam")
-    assert_rejected(batch, 4, "Họ và tên", "required")
-    assert_rejected(batch, 5, "Số CCCD", "12 digits")
+    assert_rejected(batch, 4, "Họ và tên", "bắt buộc")
+    assert_rejected(batch, 5, "Số CCCD", "12 chữ số")
     assert len(batch.errors) == 3
 
 
@@ -310,14 +310,14 @@ def test_a_student_code_repeated_in_the_file_names_both_rows(unchanged_db):
     rows = student_rows()
     rows[3][2] = rows[1][2]
     batch = import_students(unchanged_db.school_a, xlsx(rows))
-    assert_rejected(batch, 5, "Mã học sinh", "rows 3 and 5")
+    assert_rejected(batch, 5, "Mã học sinh", "dòng 3 và dòng 5")
 
 
 def test_a_bad_student_code_is_rejected(unchanged_db):
     rows = student_rows()
     rows[0][2] = "31-999/0001"
     batch = import_students(unchanged_db.school_a, xlsx(rows))
-    assert_rejected(batch, 2, "Mã học sinh", "letters and digits")
+    assert_rejected(batch, 2, "Mã học sinh", "chữ và số")
 
 
 def test_a_student_of_another_school_is_rejected_without_naming_it(unchanged_db):
@@ -325,7 +325,7 @@ def test_a_student_of_another_school_is_rejected_without_naming_it(unchanged_db)
     rows = student_rows()
     rows[2][2] = world.student_b.national_id
     batch = import_students(world.school_a, xlsx(rows))
-    assert_rejected(batch, 4, "Mã học sinh", "another school")
+    assert_rejected(batch, 4, "Mã học sinh", "trường khác")
     assert world.school_b.name not in str(batch.errors)
     world.student_b.refresh_from_db()
     assert world.student_b.school == world.school_b
@@ -335,7 +335,7 @@ def test_a_grade_the_school_does_not_teach_is_rejected(unchanged_db):
     rows = student_rows()
     rows[0][1] = "10A1"
     batch = import_students(unchanged_db.school_a, xlsx(rows))
-    assert_rejected(batch, 2, "Mã lớp", "grade 10", "6 to 9")
+    assert_rejected(batch, 2, "Mã lớp", "khối 10", "từ khối 6 đến khối 9")
 
 
 def test_a_bad_grade_column_is_rejected(unchanged_db):
@@ -344,7 +344,7 @@ def test_a_bad_grade_column_is_rejected(unchanged_db):
     rows[2][-1] = 5
     rows[3][-1] = "bảy"
     batch = import_students(unchanged_db.school_a, xlsx(rows, header=header))
-    assert_rejected(batch, 4, "Khối", "grade 5")
+    assert_rejected(batch, 4, "Khối", "khối 5")
     assert_rejected(batch, 5, "Khối", "'bảy'")
 
 
@@ -352,21 +352,21 @@ def test_a_guardian_without_phone_or_email_is_rejected(unchanged_db):
     rows = student_rows()
     rows[0][11:13] = ["", ""]
     batch = import_students(unchanged_db.school_a, xlsx(rows))
-    assert_rejected(batch, 2, "Họ tên cha mẹ/người giám hộ", "phone number or an e-mail")
+    assert_rejected(batch, 2, "Họ tên cha mẹ/người giám hộ", "số điện thoại hoặc e-mail")
 
 
 def test_a_phone_without_a_guardian_name_is_rejected(unchanged_db):
     rows = student_rows()
     rows[3][11] = "0987654399"
     batch = import_students(unchanged_db.school_a, xlsx(rows))
-    assert_rejected(batch, 5, "Họ tên cha mẹ/người giám hộ", "required")
+    assert_rejected(batch, 5, "Họ tên cha mẹ/người giám hộ", "bắt buộc")
 
 
 def test_bad_guardian_phone_and_email_are_rejected(unchanged_db):
     rows = student_rows()
     rows[0][11:13] = ["12345", "binh@"]
     batch = import_students(unchanged_db.school_a, xlsx(rows))
-    assert_rejected(batch, 2, "Số điện thoại phụ huynh", "10 digits")
+    assert_rejected(batch, 2, "Số điện thoại phụ huynh", "10 chữ số")
     assert_rejected(batch, 2, "Email phụ huynh", "e-mail")
 
 
@@ -374,7 +374,7 @@ def test_one_phone_for_two_guardian_names_is_rejected(unchanged_db):
     rows = student_rows()
     rows[2][9] = "Trần Thị Dung"
     batch = import_students(unchanged_db.school_a, xlsx(rows))
-    assert_rejected(batch, 4, "Số điện thoại phụ huynh", "row 3", "Trần Thị Dung")
+    assert_rejected(batch, 4, "Số điện thoại phụ huynh", "dòng 3", "Trần Thị Dung")
 
 
 def test_an_unknown_extension_is_rejected(unchanged_db):
@@ -442,7 +442,7 @@ def test_an_unknown_unit_is_rejected_with_its_code(unchanged_db):
     rows = school_rows(unchanged_db)
     rows[1][4] = "99999"
     batch = import_schools(xlsx(rows, header=SCHOOL_HEADER))
-    assert_rejected(batch, 3, "Mã đơn vị hành chính", "'99999'", "administrative unit")
+    assert_rejected(batch, 3, "Mã đơn vị hành chính", "'99999'", "đơn vị hành chính")
 
 
 def test_a_unit_outside_the_departments_area_is_rejected(unchanged_db):
@@ -451,8 +451,8 @@ def test_a_unit_outside_the_departments_area_is_rejected(unchanged_db):
     rows[0][4] = world.area_far.code
     rows[2][0] = world.school_far.moet_code
     batch = import_schools(xlsx(rows, header=SCHOOL_HEADER), actor=world.department)
-    assert_rejected(batch, 2, "Mã đơn vị hành chính", "outside your area")
-    assert_rejected(batch, 4, "Mã trường", "outside your area")
+    assert_rejected(batch, 2, "Mã đơn vị hành chính", "ngoài địa bàn")
+    assert_rejected(batch, 4, "Mã trường", "ngoài địa bàn")
 
 
 def test_a_merged_unit_is_rejected(unchanged_db):
@@ -460,21 +460,21 @@ def test_a_merged_unit_is_rejected(unchanged_db):
     AdministrativeUnit.objects.filter(pk=world.area_b.pk).update(
         valid_from=datetime.date(2020, 1, 1), valid_to=datetime.date(2025, 6, 30))
     batch = import_schools(xlsx(school_rows(world), header=SCHOOL_HEADER))
-    assert_rejected(batch, 3, "Mã đơn vị hành chính", "no longer in force")
+    assert_rejected(batch, 3, "Mã đơn vị hành chính", "không còn hiệu lực")
 
 
 def test_a_school_code_repeated_in_the_file_is_rejected(unchanged_db):
     rows = school_rows(unchanged_db)
     rows[1][0] = rows[0][0]
     batch = import_schools(xlsx(rows, header=SCHOOL_HEADER))
-    assert_rejected(batch, 3, "Mã trường", "rows 2 and 3")
+    assert_rejected(batch, 3, "Mã trường", "dòng 2 và dòng 3")
 
 
 def test_a_multi_level_school_needs_its_grades(unchanged_db):
     rows = school_rows(unchanged_db)
     rows[1][5:7] = ["", ""]
     batch = import_schools(xlsx(rows, header=SCHOOL_HEADER))
-    assert_rejected(batch, 3, "Khối từ", "multi-level")
+    assert_rejected(batch, 3, "Khối từ", "liên cấp")
 
 
 def test_bad_school_grades_level_and_ownership_are_rejected(unchanged_db):
@@ -483,7 +483,7 @@ def test_bad_school_grades_level_and_ownership_are_rejected(unchanged_db):
     rows[0][2] = "Đại học"
     rows[0][3] = "Nửa công"
     batch = import_schools(xlsx(rows, header=SCHOOL_HEADER))
-    assert_rejected(batch, 3, "Khối đến", "lower than")
+    assert_rejected(batch, 3, "Khối đến", "nhỏ hơn")
     assert_rejected(batch, 2, "Cấp học", "'Đại học'")
     assert_rejected(batch, 2, "Loại hình", "'Nửa công'")
 
