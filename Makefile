@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench sysdeps messages clean
+.PHONY: demo test test-fast lint bench sysdeps sysdeps-browser messages clean
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed (found $$($(PYTHON) --version))."; exit 1; }
@@ -15,6 +15,9 @@ $(STAMP): requirements.lock
 sysdeps:
 	@scripts/sysdeps.sh
 
+sysdeps-browser:
+	@scripts/sysdeps.sh --browser
+
 messages: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
 
@@ -24,7 +27,7 @@ demo: sysdeps $(STAMP) messages
 	@echo "Serving http://127.0.0.1:8000  (Ctrl-C to stop)"
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: sysdeps $(STAMP) messages
+test: sysdeps-browser $(STAMP) messages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP) messages

@@ -35,6 +35,7 @@ from accounts.backends import normalize_phone
 
 from . import policy
 from .models import (
+    LEVEL_GRADES,
     AdministrativeUnit,
     Guardian,
     Guardianship,
@@ -335,13 +336,6 @@ SCHOOL_COLUMNS = Columns(
     Column("phone", ("Điện thoại", "Số điện thoại", "Phone"), landline_or_mobile),
     Column("email", ("Email", "E-mail"), email),
 )
-LEVEL_GRADES = {
-    LEVEL.PRESCHOOL: (0, 0),
-    LEVEL.PRIMARY: (1, 5),
-    LEVEL.LOWER_SECONDARY: (6, 9),
-    LEVEL.UPPER_SECONDARY: (10, 12),
-    LEVEL.CONTINUING: (6, 12),
-}
 
 
 # --- Reading a file into a table -----------------------------------------------------------

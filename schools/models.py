@@ -99,6 +99,16 @@ class SchoolLevel(models.TextChoices):
     MULTI_LEVEL = "multi_level", _("Multi-level")
 
 
+# The grades each level usually teaches (0 for preschool); a multi-level school states its own.
+LEVEL_GRADES = {
+    SchoolLevel.PRESCHOOL: (0, 0),
+    SchoolLevel.PRIMARY: (1, 5),
+    SchoolLevel.LOWER_SECONDARY: (6, 9),
+    SchoolLevel.UPPER_SECONDARY: (10, 12),
+    SchoolLevel.CONTINUING: (6, 12),
+}
+
+
 class School(models.Model):
     class Ownership(models.TextChoices):
         PUBLIC = "public", _("Public")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the portal needs beyond Python: Pango (WeasyPrint), fonts with Vietnamese glyphs,
-# gettext (compiled translations) and Chromium (browser tests). Installed with apt-get when
-# we are root; otherwise named in a clear error.
+# gettext (compiled translations) and, with --browser, Chromium (browser tests). Installed
+# with apt-get when we are root; otherwise named in a clear error.
 set -euo pipefail
 
 need=()
@@ -9,7 +9,9 @@ dpkg -s libpango-1.0-0 >/dev/null 2>&1 || need+=(libpango-1.0-0 libpangoft2-1.0-
 dpkg -s fonts-dejavu-core >/dev/null 2>&1 || need+=(fonts-dejavu-core)
 dpkg -s fonts-liberation >/dev/null 2>&1 || need+=(fonts-liberation)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
-[ -x /usr/bin/chromium ] || need+=(chromium)
+if [ "${1:-}" = "--browser" ]; then
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+fi
 
 [ ${#need[@]} -eq 0 ] && exit 0
 

@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Role
-from schools import policy
+from schools import models, policy
 from schools.models import (
     AdministrativeUnit,
     Guardian,
@@ -88,11 +88,9 @@ SCHOOL_YEARS = [
 ]
 CURRENT_YEAR = "2026-2027"
 
+# The demo's continuing-education centre teaches the upper-secondary programme only.
 LEVEL_GRADES = {
-    SchoolLevel.PRESCHOOL: (0, 0),
-    SchoolLevel.PRIMARY: (1, 5),
-    SchoolLevel.LOWER_SECONDARY: (6, 9),
-    SchoolLevel.UPPER_SECONDARY: (10, 12),
+    **models.LEVEL_GRADES,
     SchoolLevel.CONTINUING: (10, 12),
     SchoolLevel.MULTI_LEVEL: (6, 12),
 }
