@@ -52,6 +52,13 @@ def test_pages_are_vietnamese_by_default_and_english_on_request(db):
     assert '<html lang="en">' in page
 
 
+def test_an_english_browser_still_gets_vietnamese_until_the_user_switches(db):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Đăng nhập" in client.get(reverse("login")).content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "Sign in" in client.get(reverse("login")).content.decode()
+
+
 def test_responses_carry_a_strict_content_security_policy(db):
     response = Client().get(reverse("login"))
     csp = response["Content-Security-Policy"]
