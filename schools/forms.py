@@ -45,7 +45,7 @@ class SchoolFilterForm(forms.Form):
     )
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, label_suffix="", **kwargs)
         self.fields["unit"].queryset = policy.visible(user, AdministrativeUnit).exclude(
             level=AdministrativeUnit.Level.PROVINCE
         )
