@@ -8,16 +8,23 @@ from django.http import Http404
 
 from . import policy
 from .models import (
+    Activity,
+    ActivityEvent,
+    ActivitySlot,
     AdministrativeUnit,
+    ConsentEvent,
+    Enrollment,
     Guardian,
     Guardianship,
     ImportBatch,
+    MainSession,
     School,
     SchoolUserObjectPermission,
     SchoolYear,
     StaffMember,
     Student,
     Subject,
+    SubjectResult,
     TeachingAssignment,
     Term,
     UnitUserObjectPermission,
@@ -44,6 +51,20 @@ class ScopedAdmin(admin.ModelAdmin):
         if obj is None:
             raise Http404
         return obj
+
+
+class ReadOnlyAdmin(ScopedAdmin):
+    """Records that change only through the portal's own actions (which check the rules and
+    keep the history): the admin shows them and nothing more."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AdministrativeUnit)
@@ -128,16 +149,10 @@ class TeachingAssignmentAdmin(ScopedAdmin):
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(ScopedAdmin):
+class ImportBatchAdmin(ReadOnlyAdmin):
     list_display = ["at", "kind", "school", "file_name", "outcome", "rows", "created", "updated"]
     list_filter = ["kind", "outcome"]
     readonly_fields = [f.name for f in ImportBatch._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SchoolUserObjectPermission)
@@ -164,3 +179,50 @@ class UnitScopeAdmin(ScopedAdmin):
     def scope(self, request):
         units = policy.visible(request.user, AdministrativeUnit)
         return self.model.objects.filter(content_object__in=units)
+
+
+@admin.register(MainSession)
+class MainSessionAdmin(ScopedAdmin):
+    list_display = ["school", "weekday", "start", "end"]
+    list_select_related = ["school"]
+    raw_id_fields = ["school"]
+
+
+@admin.register(SubjectResult)
+class SubjectResultAdmin(ScopedAdmin):
+    list_display = ["student", "subject", "term", "achieved"]
+    list_select_related = ["student", "subject", "term__school_year"]
+    raw_id_fields = ["student"]
+
+
+class ActivitySlotInline(admin.TabularInline):
+    model = ActivitySlot
+    extra = 0
+
+
+class ActivityEventInline(admin.TabularInline):
+    model = ActivityEvent
+    extra = 0
+
+
+@admin.register(Activity)
+class ActivityAdmin(ReadOnlyAdmin):
+    list_display = ["title", "kind", "school", "status", "start_date", "end_date", "monthly_fee"]
+    list_filter = ["kind", "status"]
+    search_fields = ["title"]
+    list_select_related = ["school"]
+    inlines = [ActivitySlotInline, ActivityEventInline]
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(ReadOnlyAdmin):
+    list_display = ["student", "activity", "basis", "status", "created_at"]
+    list_filter = ["status", "basis"]
+    list_select_related = ["student", "activity"]
+
+
+@admin.register(ConsentEvent)
+class ConsentEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "enrollment", "kind", "channel", "guardian", "actor"]
+    list_filter = ["kind", "channel"]
+    list_select_related = ["enrollment__student", "enrollment__activity", "guardian", "actor"]

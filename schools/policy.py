@@ -24,16 +24,23 @@ from guardian.shortcuts import get_objects_for_user
 from accounts.models import Role
 
 from .models import (
+    Activity,
+    ActivityEvent,
+    ActivitySlot,
     AdministrativeUnit,
+    ConsentEvent,
+    Enrollment,
     Guardian,
     Guardianship,
     ImportBatch,
+    MainSession,
     School,
     SchoolLevel,
     SchoolYear,
     StaffMember,
     Student,
     Subject,
+    SubjectResult,
     TeachingAssignment,
     Term,
 )
@@ -146,6 +153,16 @@ def visible(user, model) -> QuerySet:
         if user.role == Role.PRINCIPAL:
             return ImportBatch.objects.filter(school__in=visible_schools(user))
         return ImportBatch.objects.none()
+    if issubclass(model, Activity) or model is MainSession:
+        return model.objects.filter(school__in=visible_schools(user))
+    if model in (ActivitySlot, ActivityEvent):
+        return model.objects.filter(activity__school__in=visible_schools(user))
+    if model is Enrollment:
+        return Enrollment.objects.filter(student__in=visible(user, Student))
+    if model is ConsentEvent:
+        return ConsentEvent.objects.filter(enrollment__in=visible(user, Enrollment))
+    if model is SubjectResult:
+        return SubjectResult.objects.filter(student__in=visible(user, Student))
     if model in (SchoolYear, Term, Subject):
         return model.objects.all()
     raise LookupError(f"The policy has no rule for {model.__name__}")
@@ -180,6 +197,29 @@ def _sees(user, obj) -> bool:
     return school is not None and visible_schools(user).filter(pk=school.pk).exists()
 
 
+def _works_in(user, obj) -> bool:
+    """A principal or staff member of the object's school."""
+    return user.role in SCHOOL_ROLES and _sees(user, obj)
+
+
+def _heads(user, obj) -> bool:
+    return (user.is_superuser or user.role == Role.PRINCIPAL) and _sees(user, obj)
+
+
+def _manages(user, obj) -> bool:
+    """The school's managing authority: the Department, or the People's Committee of the
+    area for the schools it manages."""
+    school = _school_of(obj)
+    if school is None or not _sees(user, school):
+        return False
+    if user.is_superuser or user.role == Role.DEPARTMENT:
+        return True
+    return user.role == Role.COMMITTEE and not school.managed_by_department
+
+
+EDITABLE = {Activity.Status.DRAFT, Activity.Status.RETURNED}
+
+
 def _is_role(*roles):
     def rule(user, obj):
         return user.is_superuser or user.role in roles
@@ -199,4 +239,12 @@ RULES = {
     ),
     "schools.import": _is_role(Role.DEPARTMENT),
     "units.view": _is_role(Role.DEPARTMENT, Role.COMMITTEE, Role.INSPECTOR),
+    # Activities (tutoring classes, linked programmes); ``obj`` is the activity, or the
+    # school for "propose".
+    "activity.view": lambda user, obj: user.role != Role.PARENT and _sees(user, obj),
+    "activity.propose": _works_in,
+    "activity.edit": lambda user, obj: _works_in(user, obj) and obj.status in EDITABLE,
+    "activity.manage_roster": _works_in,
+    "tutoring.approve": _heads,
+    "activity.suspend": _manages,
 }

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -18,26 +19,29 @@ User = get_user_model()
 
 
 DEPARTMENT_GROUP = "Department officials"
-# Model permissions (what the admin shows); which rows is always the policy's answer.
-DEPARTMENT_MODEL_PERMISSIONS = {
-    "schools": ["view", "add", "change"],
-}
+# Model permissions (which admin pages an official may open); which rows is always the
+# policy's answer, and records kept by the portal's own actions are read-only in the admin.
+DEPARTMENT_MODEL_PERMISSIONS = [
+    ("schools", None, ["view", "add", "change"]),
+    ("tutoring", None, ["view"]),
+    ("tutoring", "rulepolicy", ["add", "change"]),
+    ("tutoring", "capexception", ["add", "change"]),
+]
 
 
 def department_group() -> Group:
-    group, created = Group.objects.get_or_create(name=DEPARTMENT_GROUP)
-    if created:
-        for app_label, actions in DEPARTMENT_MODEL_PERMISSIONS.items():
-            codenames = [
-                f"{action}_{model._meta.model_name}"
-                for model in apps.get_app_config(app_label).get_models()
-                for action in actions
-            ]
-            group.permissions.add(
-                *Permission.objects.filter(
-                    content_type__app_label=app_label, codename__in=codenames
-                )
-            )
+    """The group of Department officials, its permissions brought up to date."""
+    group, _ = Group.objects.get_or_create(name=DEPARTMENT_GROUP)
+    wanted = Q(pk__in=[])
+    for app_label, model_name, actions in DEPARTMENT_MODEL_PERMISSIONS:
+        models = (
+            [apps.get_model(app_label, model_name)]
+            if model_name
+            else apps.get_app_config(app_label).get_models()
+        )
+        codenames = [f"{a}_{m._meta.model_name}" for m in models for a in actions]
+        wanted |= Q(content_type__app_label=app_label, codename__in=codenames)
+    group.permissions.set(Permission.objects.filter(wanted))
     return group
 
 

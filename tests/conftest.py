@@ -13,11 +13,17 @@ from django.test import Client
 
 from accounts.models import Role
 from schools.models import (
+    ActivityEvent,
+    ActivitySlot,
     AdministrativeUnit,
+    ConsentEvent,
+    Enrollment,
     ImportBatch,
+    MainSession,
     SchoolLevel,
     StaffMember,
     Subject,
+    SubjectResult,
     TeachingAssignment,
 )
 from schools.services import role_grant
@@ -130,7 +136,14 @@ def world(db):
         outcome=ImportBatch.Outcome.REJECTED,
     )
 
+    class_a = _tutoring_class(school_a, year, staff_member, student_a, guardian_a, principal)
+    class_far = _tutoring_class(
+        school_far, year, StaffMember.objects.get(user=far_principal), student_far, None,
+        far_principal,
+    )
+
     return SimpleNamespace(
+        class_a=class_a, class_far=class_far,
         far_principal=far_principal,
         far_committee=far_committee,
         import_a=import_a,
@@ -165,6 +178,45 @@ def world(db):
             Role.PARENT: parent,
         },
     )
+
+
+def _tutoring_class(school, year, teacher, student, guardian, actor):
+    """An open remedial maths class with one weekly slot, a student and their result."""
+    import datetime
+
+    from tutoring.models import CapException, TutoringClass
+
+    MainSession.objects.create(
+        school=school, weekday=0, start=datetime.time(7), end=datetime.time(11, 15)
+    )
+    tc = TutoringClass.objects.create(
+        school=school, school_year=year, title=f"Toán {student.grade} – phụ đạo",
+        subject=Subject.objects.get(code="toan"), grade=student.grade, category="remedial",
+        capacity=30, start_date=year.start, end_date=year.end, status="open", created_by=actor,
+    )
+    tc.teachers.set([teacher])
+    ActivitySlot.objects.create(
+        activity=tc, weekday=0, start=datetime.time(17), end=datetime.time(18, 30), periods=2
+    )
+    tc.terms_hash = tc.compute_terms_hash()
+    tc.save()
+    ActivityEvent.objects.create(activity=tc, actor=actor, to_status="open")
+    CapException.objects.create(
+        tutoring_class=tc, decision_number="12/QĐ-SGDĐT", decided_on=year.start,
+        periods_allowed=3, recorded_by=actor,
+    )
+    SubjectResult.objects.create(
+        student=student, term=year.terms.first(), subject=tc.subject, achieved=False
+    )
+    enrollment = Enrollment.objects.create(
+        activity=tc, student=student, basis="not_achieved", status="enrolled"
+    )
+    if guardian is not None:
+        ConsentEvent.objects.create(
+            enrollment=enrollment, kind="given", guardian=guardian, channel="paper",
+            actor=actor, terms_hash=tc.terms_hash, scan="consent/demo.pdf",
+        )
+    return tc
 
 
 def client_for(user) -> Client:

@@ -1,0 +1,258 @@
+"""Write operations on tutoring classes: one function per user action, each atomic, each
+checking the policy and the rules, each recording who did what."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.audit import audit_record
+from schools import policy
+from schools.models import Activity, ActivityEvent, ConsentEvent, Enrollment
+
+from . import rules
+from .models import TutoringClass
+
+Status = Activity.Status
+
+
+class RuleViolations(ValidationError):
+    """The action would break the rules; ``violations`` lists every one."""
+
+    def __init__(self, violations):
+        self.violations = violations
+        super().__init__([str(v) for v in violations])
+
+
+def _require(actor, action, obj):
+    if not policy.can(actor, action, obj):
+        raise PermissionDenied(action)
+
+
+def _record(actor, activity, from_status, to_status, reason="", reference=""):
+    ActivityEvent.objects.create(
+        activity=activity,
+        actor=actor,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        reference=reference,
+    )
+    audit_record(
+        actor=actor,
+        action=f"tutoring_class_{to_status}",
+        obj=activity,
+        summary=f"{activity.title}: {from_status or '-'} → {to_status}",
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def tutoring_class_save(*, actor, tutoring_class: TutoringClass, slots, teachers):
+    """Create a class as a draft, or save changes to a draft or returned one. Nothing is
+    saved while any rule is broken."""
+    tc = tutoring_class
+    creating = tc.pk is None
+    if creating:
+        _require(actor, "activity.propose", tc.school)
+    else:
+        tc = TutoringClass.objects.select_for_update().get(pk=tc.pk)
+        _require(actor, "activity.edit", tc)
+        # Take the edited values over the locked row.
+        for field in (
+            "title",
+            "subject",
+            "grade",
+            "category",
+            "capacity",
+            "monthly_fee",
+            "start_date",
+            "end_date",
+            "school_year",
+        ):
+            setattr(tc, field, getattr(tutoring_class, field))
+    violations = rules.check_class(tc, slots, teachers)
+    if violations:
+        raise RuleViolations(violations)
+    if creating:
+        tc.created_by = actor
+        tc.status = Status.DRAFT
+    tc.full_clean(exclude=["terms_hash", "kind", "grade_min", "grade_max"])
+    tc.save()
+    tc.slots.all().delete()
+    for slot in slots:
+        slot.pk = None
+        slot.activity = tc
+        slot.save()
+    tc.teachers.set(teachers)
+    tc.terms_hash = tc.compute_terms_hash()
+    tc.save(update_fields=["terms_hash", "updated_at"])
+    if creating:
+        _record(actor, tc, "", Status.DRAFT)
+    else:
+        audit_record(actor=actor, action="tutoring_class_edit", obj=tc, summary=tc.title)
+    return tc
+
+
+# Each transition: the statuses it leaves from, the status it reaches, the policy action
+# the actor needs, and whether a reason is required.
+TRANSITIONS = {
+    "submit": ({Status.DRAFT, Status.RETURNED}, Status.SUBMITTED, "activity.edit", False),
+    "approve": ({Status.SUBMITTED}, Status.APPROVED, "tutoring.approve", False),
+    "return": ({Status.SUBMITTED}, Status.RETURNED, "tutoring.approve", True),
+    "open": ({Status.APPROVED}, Status.OPEN, "tutoring.approve", False),
+    "close": ({Status.APPROVED, Status.OPEN}, Status.CLOSED, "tutoring.approve", False),
+    "suspend": ({Status.APPROVED, Status.OPEN}, Status.SUSPENDED, "activity.suspend", True),
+    "resume": ({Status.SUSPENDED}, Status.OPEN, "activity.suspend", False),
+    "close_suspended": ({Status.SUSPENDED}, Status.CLOSED, "activity.suspend", True),
+}
+
+
+def _transition(actor, tutoring_class, name, reason="", reference=""):
+    sources, target, action, needs_reason = TRANSITIONS[name]
+    tc = TutoringClass.objects.select_for_update().get(pk=tutoring_class.pk)
+    _require(actor, action, tc)
+    if tc.status not in sources:
+        raise ValidationError(
+            _("A class that is '%(status)s' cannot be %(action)s.")
+            % {"status": tc.get_status_display(), "action": TRANSITION_LABELS[name]}
+        )
+    reason = reason.strip()
+    if needs_reason and not reason:
+        raise ValidationError({"reason": _("Give the reason.")})
+    if target in (Status.SUBMITTED, Status.APPROVED, Status.OPEN):
+        # The rules may have changed, or another class taken the teacher's time.
+        violations = rules.check_class(tc, list(tc.slots.all()), list(tc.teachers.all()))
+        if violations:
+            raise RuleViolations(violations)
+    previous = tc.status
+    tc.status = target
+    tc.save(update_fields=["status", "updated_at"])
+    _record(actor, tc, previous, target, reason, reference)
+    return tc
+
+
+TRANSITION_LABELS = {
+    "submit": gettext_lazy("submitted"),
+    "approve": gettext_lazy("approved"),
+    "return": gettext_lazy("returned"),
+    "open": gettext_lazy("opened"),
+    "close": gettext_lazy("closed"),
+    "suspend": gettext_lazy("suspended"),
+    "resume": gettext_lazy("resumed"),
+    "close_suspended": gettext_lazy("closed"),
+}
+
+
+@transaction.atomic
+def tutoring_class_submit(*, actor, tutoring_class):
+    return _transition(actor, tutoring_class, "submit")
+
+
+@transaction.atomic
+def tutoring_class_approve(*, actor, tutoring_class):
+    return _transition(actor, tutoring_class, "approve")
+
+
+@transaction.atomic
+def tutoring_class_return(*, actor, tutoring_class, reason):
+    return _transition(actor, tutoring_class, "return", reason)
+
+
+@transaction.atomic
+def tutoring_class_open(*, actor, tutoring_class):
+    return _transition(actor, tutoring_class, "open")
+
+
+@transaction.atomic
+def tutoring_class_close(*, actor, tutoring_class, reason=""):
+    name = "close_suspended" if tutoring_class.status == Status.SUSPENDED else "close"
+    return _transition(actor, tutoring_class, name, reason)
+
+
+@transaction.atomic
+def tutoring_class_suspend(*, actor, tutoring_class, reason, reference=""):
+    return _transition(actor, tutoring_class, "suspend", reason, reference)
+
+
+@transaction.atomic
+def tutoring_class_resume(*, actor, tutoring_class, reason=""):
+    return _transition(actor, tutoring_class, "resume", reason)
+
+
+@transaction.atomic
+def enrollment_propose(*, actor, tutoring_class, student, basis, basis_note=""):
+    """Propose a student for the roster, with the basis of their eligibility. The student
+    joins the roster when a parent's consent is recorded."""
+    tc = TutoringClass.objects.select_for_update().get(pk=tutoring_class.pk)
+    _require(actor, "activity.manage_roster", tc)
+    if not policy.visible(actor, type(student)).filter(pk=student.pk).exists():
+        raise PermissionDenied("student")
+    if tc.status in (Status.CLOSED, Status.SUSPENDED, Status.REFUSED):
+        raise ValidationError(_("No student can be added to a closed or suspended class."))
+    violations = rules.check_enrollment(tc, student, basis)
+    if violations:
+        raise RuleViolations(violations)
+    enrollment, created = Enrollment.objects.get_or_create(
+        activity=tc,
+        student=student,
+        defaults={"basis": basis, "basis_note": basis_note, "proposed_by": actor},
+    )
+    if not created:
+        raise ValidationError(
+            _("%(name)s is already proposed for this class.") % {"name": student.full_name}
+        )
+    audit_record(
+        actor=actor,
+        action="enrollment_propose",
+        obj=enrollment,
+        summary=f"{student.national_id} → {tc.title}",
+    )
+    return enrollment
+
+
+CONSENT_STATUS = {
+    ConsentEvent.Kind.GIVEN: Enrollment.Status.ENROLLED,
+    ConsentEvent.Kind.DECLINED: Enrollment.Status.DECLINED,
+    ConsentEvent.Kind.WITHDRAWN: Enrollment.Status.WITHDRAWN,
+}
+
+
+@transaction.atomic
+def consent_record_paper(*, actor, enrollment, guardian, kind, scan, note=""):
+    """Staff record a parent's decision made on a signed paper form, with its scan. Until
+    parents act online (a later issue) this is how a student joins the roster."""
+    enrollment = (
+        Enrollment.objects.select_for_update().select_related("activity").get(pk=enrollment.pk)
+    )
+    activity = enrollment.activity
+    _require(actor, "activity.manage_roster", activity)
+    if not enrollment.student.guardianships.filter(guardian=guardian).exists():
+        raise ValidationError({"guardian": _("This person is not a guardian of the student.")})
+    if not scan:
+        raise ValidationError({"scan": _("Attach the scan of the signed form.")})
+    if kind == ConsentEvent.Kind.GIVEN:
+        on_roster = activity.enrollments.filter(status=Enrollment.Status.ENROLLED).exclude(
+            pk=enrollment.pk
+        )
+        if on_roster.count() >= activity.capacity:
+            raise ValidationError(_("The class is full."))
+    event = ConsentEvent.objects.create(
+        enrollment=enrollment,
+        kind=kind,
+        guardian=guardian,
+        channel=ConsentEvent.Channel.PAPER,
+        actor=actor,
+        terms_hash=activity.terms_hash,
+        scan=scan,
+        note=note,
+    )
+    enrollment.status = CONSENT_STATUS[kind]
+    enrollment.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action=f"consent_{kind}",
+        obj=enrollment,
+        summary=f"{enrollment.student.national_id}: {kind} (paper)",
+    )
+    return event
