@@ -109,8 +109,10 @@ TRANSITIONS = {
 
 
 def _transition(actor, tutoring_class, name, reason="", reference=""):
-    sources, target, action, needs_reason = TRANSITIONS[name]
     tc = TutoringClass.objects.select_for_update().get(pk=tutoring_class.pk)
+    if name == "close" and tc.status == Status.SUSPENDED:
+        name = "close_suspended"  # closing a suspended class is the authority's decision
+    sources, target, action, needs_reason = TRANSITIONS[name]
     _require(actor, action, tc)
     if tc.status not in sources:
         raise ValidationError(
@@ -166,8 +168,7 @@ def tutoring_class_open(*, actor, tutoring_class):
 
 @transaction.atomic
 def tutoring_class_close(*, actor, tutoring_class, reason=""):
-    name = "close_suspended" if tutoring_class.status == Status.SUSPENDED else "close"
-    return _transition(actor, tutoring_class, name, reason)
+    return _transition(actor, tutoring_class, "close", reason)
 
 
 @transaction.atomic
