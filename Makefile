@@ -25,7 +25,7 @@ messages: $(STAMP)
 # locale/vi (tests/test_translations.py fails while any is missing). English is the msgid.
 translations: $(STAMP)
 	$(PY) manage.py makemessages -l vi -l en --no-location --ignore=.venv --ignore=tests --ignore=scripts
-	msgen locale/en/LC_MESSAGES/django.po | msgattrib --clear-fuzzy -o locale/en/LC_MESSAGES/django.po
+	msgattrib --clear-fuzzy --empty locale/en/LC_MESSAGES/django.po | msgen - -o locale/en/LC_MESSAGES/django.po
 
 demo: sysdeps $(STAMP) messages
 	$(PY) manage.py migrate --no-input -v 0

@@ -8,6 +8,7 @@ admin.site.site_title = _("Administration")
 
 urlpatterns = [
     path("", include("schools.urls")),
+    path("", include("tutoring.urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

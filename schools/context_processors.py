@@ -24,6 +24,7 @@ def navigation(request):
         if school is not None:
             nav.append((_("My school"), reverse("schools:school_detail", args=[school.pk])))
             nav.append((_("Students"), reverse("schools:student_list", args=[school.pk])))
+            nav.append((_("Tutoring classes"), reverse("tutoring:class_list", args=[school.pk])))
             if user.role == Role.PRINCIPAL:
                 nav.append(
                     (_("Import students"), reverse("schools:student_import", args=[school.pk]))

@@ -9,6 +9,7 @@ from . import policy
 from .forms import ImportForm, SchoolFilterForm
 from .imports import schools_import, students_import
 from .models import (
+    Activity,
     AdministrativeUnit,
     ImportBatch,
     School,
@@ -68,6 +69,7 @@ def school_detail(request, pk):
         "may_import": policy.can(request.user, "school.import_students", school),
         "student_count": school.students.filter(status=Student.Status.STUDYING).count(),
         "staff_count": school.staff.filter(is_active=True).count(),
+        "tutoring_count": school.activities.filter(kind=Activity.Kind.TUTORING).count(),
     }
     return render(request, "schools/school_detail.html", context)
 

@@ -138,12 +138,33 @@ def world(db):
 
     class_a = _tutoring_class(school_a, year, staff_member, student_a, guardian_a, principal)
     class_far = _tutoring_class(
-        school_far, year, StaffMember.objects.get(user=far_principal), student_far, None,
+        school_far,
+        year,
+        StaffMember.objects.get(user=far_principal),
+        student_far,
+        None,
         far_principal,
     )
 
+    from tutoring.models import TutoringClass
+
+    draft_a = TutoringClass.objects.create(
+        school=school_a,
+        school_year=year,
+        title="Toán 7 – bản nháp",
+        subject=Subject.objects.get(code="toan"),
+        grade=7,
+        category="remedial",
+        capacity=20,
+        start_date=year.start,
+        end_date=year.end,
+        created_by=staff,
+    )
+
     return SimpleNamespace(
-        class_a=class_a, class_far=class_far,
+        draft_a=draft_a,
+        class_a=class_a,
+        class_far=class_far,
         far_principal=far_principal,
         far_committee=far_committee,
         import_a=import_a,
@@ -190,9 +211,17 @@ def _tutoring_class(school, year, teacher, student, guardian, actor):
         school=school, weekday=0, start=datetime.time(7), end=datetime.time(11, 15)
     )
     tc = TutoringClass.objects.create(
-        school=school, school_year=year, title=f"Toán {student.grade} – phụ đạo",
-        subject=Subject.objects.get(code="toan"), grade=student.grade, category="remedial",
-        capacity=30, start_date=year.start, end_date=year.end, status="open", created_by=actor,
+        school=school,
+        school_year=year,
+        title=f"Toán {student.grade} – phụ đạo",
+        subject=Subject.objects.get(code="toan"),
+        grade=student.grade,
+        category="remedial",
+        capacity=30,
+        start_date=year.start,
+        end_date=year.end,
+        status="open",
+        created_by=actor,
     )
     tc.teachers.set([teacher])
     ActivitySlot.objects.create(
@@ -202,8 +231,11 @@ def _tutoring_class(school, year, teacher, student, guardian, actor):
     tc.save()
     ActivityEvent.objects.create(activity=tc, actor=actor, to_status="open")
     CapException.objects.create(
-        tutoring_class=tc, decision_number="12/QĐ-SGDĐT", decided_on=year.start,
-        periods_allowed=3, recorded_by=actor,
+        tutoring_class=tc,
+        decision_number="12/QĐ-SGDĐT",
+        decided_on=year.start,
+        periods_allowed=3,
+        recorded_by=actor,
     )
     SubjectResult.objects.create(
         student=student, term=year.terms.first(), subject=tc.subject, achieved=False
@@ -213,8 +245,13 @@ def _tutoring_class(school, year, teacher, student, guardian, actor):
     )
     if guardian is not None:
         ConsentEvent.objects.create(
-            enrollment=enrollment, kind="given", guardian=guardian, channel="paper",
-            actor=actor, terms_hash=tc.terms_hash, scan="consent/demo.pdf",
+            enrollment=enrollment,
+            kind="given",
+            guardian=guardian,
+            channel="paper",
+            actor=actor,
+            terms_hash=tc.terms_hash,
+            scan="consent/demo.pdf",
         )
     return tc
 

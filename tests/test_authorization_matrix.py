@@ -51,6 +51,18 @@ def import_batch(w, role, inside):
     return {"pk": (w.import_far if role == DEPT else w.import_b).pk}
 
 
+def tutoring_class(w, role, inside):
+    return {"pk": (w.class_a if inside else w.class_far).pk}
+
+
+def draft_class(w, role, inside):
+    return {"pk": (w.draft_a if inside else w.class_far).pk}
+
+
+def enrollment(w, role, inside):
+    return {"pk": (w.class_a if inside else w.class_far).enrollments.get().pk}
+
+
 @dataclass
 class Row:
     allowed: frozenset = ALL  # roles that may open it (inside their scope)
@@ -72,6 +84,20 @@ ROWS = {
     "schools:staff_list": Row(allowed=ALL - {PARENT}, kwargs=school),
     "schools:student_detail": Row(allowed=ALL - {INSP}, kwargs=student),
     "schools:import_detail": Row(allowed=frozenset({DEPT, PRIN}), kwargs=import_batch),
+    "tutoring:class_list": Row(allowed=ALL - {PARENT}, kwargs=school),
+    "tutoring:class_create": Row(allowed=frozenset({PRIN, STAFF}), kwargs=school),
+    "tutoring:class_check": Row(allowed=frozenset({PRIN, STAFF}), kwargs=school, method="post"),
+    "tutoring:class_detail": Row(allowed=ALL - {PARENT}, kwargs=tutoring_class),
+    "tutoring:class_edit": Row(allowed=frozenset({PRIN, STAFF}), kwargs=draft_class),
+    "tutoring:roster_add": Row(allowed=frozenset({PRIN, STAFF}), kwargs=tutoring_class),
+    "tutoring:class_transition": Row(
+        allowed=frozenset({DEPT, COMM}),
+        method="post",
+        ok=(302,),
+        data={"reason": "Kiểm tra"},
+        kwargs=lambda w, r, inside: {**tutoring_class(w, r, inside), "action": "suspend"},
+    ),
+    "tutoring:consent_paper": Row(allowed=frozenset({PRIN, STAFF}), kwargs=enrollment),
     # Signed-in users are sent on from the login page.
     "login": Row(public=True, ok=(200, 302)),
     "logout": Row(public=True, method="post", ok=(302,)),

@@ -146,6 +146,17 @@ TRANSITION_LABELS = {
 }
 
 
+BUTTON_LABELS = {
+    "submit": gettext_lazy("Submit to the head"),
+    "approve": gettext_lazy("Approve"),
+    "return": gettext_lazy("Return for changes"),
+    "open": gettext_lazy("Open the class"),
+    "suspend": gettext_lazy("Suspend"),
+    "resume": gettext_lazy("Resume"),
+    "close": gettext_lazy("Close"),
+}
+
+
 @transaction.atomic
 def tutoring_class_submit(*, actor, tutoring_class):
     return _transition(actor, tutoring_class, "submit")

@@ -1,0 +1,347 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from schools import policy
+from schools.models import Activity, ActivitySlot, Enrollment, School, StaffMember, Student
+
+from . import rules, services
+from .forms import EnrollmentForm, PaperConsentForm, ReasonForm, SlotFormSet, TutoringClassForm
+from .models import TutoringClass
+
+# The action behind each transition button, in the order they are shown.
+ACTIONS = {
+    "submit": services.tutoring_class_submit,
+    "approve": services.tutoring_class_approve,
+    "return": services.tutoring_class_return,
+    "open": services.tutoring_class_open,
+    "suspend": services.tutoring_class_suspend,
+    "resume": services.tutoring_class_resume,
+    "close": services.tutoring_class_close,
+}
+
+
+def _require(user, action, obj):
+    if not policy.can(user, action, obj):
+        raise PermissionDenied
+
+
+def _class_or_404(user, pk):
+    tc = policy.get_object_or_404(user, TutoringClass, pk=pk)
+    _require(user, "activity.view", tc)
+    return tc
+
+
+@login_required
+def class_list(request, pk):
+    school = policy.get_object_or_404(request.user, School, pk=pk)
+    _require(request.user, "activity.view", school)
+    classes = (
+        policy.visible(request.user, TutoringClass)
+        .filter(school=school)
+        .select_related("subject", "school_year")
+        .prefetch_related(
+            "slots",
+            Prefetch("teachers", queryset=StaffMember.objects.select_related("user")),
+        )
+        .annotate(on_roster=Count("enrollments", filter=Q(enrollments__status="enrolled")))
+        .order_by("grade", "subject__name", "id")
+    )
+    status = request.GET.get("status", "")
+    if status in Activity.Status.values:
+        classes = classes.filter(status=status)
+    page = Paginator(classes, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "tutoring/class_list.html",
+        {
+            "school": school,
+            "page": page,
+            "status": status,
+            "statuses": Activity.Status.choices,
+            "may_propose": policy.can(request.user, "activity.propose", school),
+        },
+    )
+
+
+def _slots_from(formset):
+    return [
+        ActivitySlot(**form.cleaned_data)
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
+
+
+def _class_form(request, school, instance=None):
+    """The create and edit form: ``tutoring_class_save`` checks every rule; a violation
+    gives the form back with the whole list and nothing saved."""
+    form = TutoringClassForm(request.POST or None, instance=instance, school=school)
+    initial = (
+        [
+            {
+                "weekday": s.weekday,
+                "start": s.start,
+                "end": s.end,
+                "periods": s.periods,
+                "room": s.room,
+            }
+            for s in instance.slots.all()
+        ]
+        if instance
+        else [{"weekday": 0, "periods": 1}]
+    )
+    formset = SlotFormSet(request.POST or None, prefix="slots", initial=initial)
+    violations = []
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        tc = form.save(commit=False)
+        tc.school = school
+        try:
+            tc = services.tutoring_class_save(
+                actor=request.user,
+                tutoring_class=tc,
+                slots=_slots_from(formset),
+                teachers=list(form.cleaned_data["teachers"]),
+            )
+        except services.RuleViolations as error:
+            violations = error.violations
+        except rules.NoRulePolicy:
+            form.add_error(
+                "start_date", _("No version of the tutoring rules is in force on this date.")
+            )
+        else:
+            messages.success(request, _("The class is saved as a draft."))
+            return redirect("tutoring:class_detail", pk=tc.pk)
+    return render(
+        request,
+        "tutoring/class_form.html",
+        {
+            "school": school,
+            "form": form,
+            "formset": formset,
+            "violations": violations,
+            "instance": instance,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def class_create(request, pk):
+    school = policy.get_object_or_404(request.user, School, pk=pk)
+    _require(request.user, "activity.propose", school)
+    return _class_form(request, school)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def class_edit(request, pk):
+    tc = _class_or_404(request.user, pk)
+    _require(request.user, "activity.edit", tc)
+    return _class_form(request, tc.school, instance=tc)
+
+
+@login_required
+@require_POST
+def class_check(request, pk):
+    """The rules, checked as the user edits (htmx): the violations, nothing saved."""
+    school = policy.get_object_or_404(request.user, School, pk=pk)
+    _require(request.user, "activity.propose", school)
+    instance = None
+    if request.POST.get("instance", "").isdigit():
+        instance = _class_or_404(request.user, int(request.POST["instance"]))
+    form = TutoringClassForm(request.POST, instance=instance, school=school)
+    formset = SlotFormSet(request.POST, prefix="slots")
+    violations, incomplete = [], True
+    if form.is_valid() and formset.is_valid():
+        incomplete = False
+        tc = form.save(commit=False)
+        tc.school = school
+        try:
+            violations = rules.check_class(
+                tc, _slots_from(formset), list(form.cleaned_data["teachers"])
+            )
+        except rules.NoRulePolicy:
+            incomplete = True
+    return render(
+        request,
+        "tutoring/_violations.html",
+        {
+            "violations": violations,
+            "checked": not incomplete,
+        },
+    )
+
+
+def _transitions_for(user, tc):
+    available = []
+    for name in ACTIONS:
+        key = "close_suspended" if name == "close" and tc.status == "suspended" else name
+        sources, _target, action, needs_reason = services.TRANSITIONS[key]
+        if tc.status in sources and policy.can(user, action, tc):
+            available.append(
+                {
+                    "name": name,
+                    "label": services.BUTTON_LABELS[name],
+                    "needs_reason": needs_reason,
+                    "reference": name == "suspend",
+                }
+            )
+    return available
+
+
+@login_required
+def class_detail(request, pk):
+    tc = _class_or_404(request.user, pk)
+    may_see_students = policy.can(request.user, "school.view_students", tc.school)
+    enrollments = (
+        tc.enrollments.select_related("student").order_by("student__full_name")
+        if may_see_students
+        else Enrollment.objects.none()
+    )
+    live = tc.status not in (Activity.Status.CLOSED, Activity.Status.REFUSED)
+    try:
+        violations = (
+            rules.check_class(tc, list(tc.slots.all()), list(tc.teachers.all())) if live else []
+        )
+    except rules.NoRulePolicy:
+        violations = []
+    return render(
+        request,
+        "tutoring/class_detail.html",
+        {
+            "tc": tc,
+            "slots": tc.slots.all(),
+            "teachers": tc.teachers.select_related("user"),
+            "events": tc.events.select_related("actor"),
+            "enrollments": enrollments,
+            "may_see_students": may_see_students,
+            "violations": violations,
+            "transitions": _transitions_for(request.user, tc),
+            "may_edit": policy.can(request.user, "activity.edit", tc),
+            "may_manage_roster": policy.can(request.user, "activity.manage_roster", tc)
+            and tc.status not in ("closed", "suspended", "refused"),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def class_transition(request, pk, action):
+    if action not in ACTIONS:
+        raise Http404
+    tc = _class_or_404(request.user, pk)
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    kwargs = {"actor": request.user, "tutoring_class": tc}
+    if action in ("return", "suspend", "resume", "close"):
+        kwargs["reason"] = form.cleaned_data.get("reason", "")
+    if action == "suspend":
+        kwargs["reference"] = form.cleaned_data.get("reference", "")
+    try:
+        ACTIONS[action](**kwargs)
+    except PermissionDenied:
+        raise
+    except services.RuleViolations as error:
+        for violation in error.violations:
+            messages.error(request, str(violation))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("Done: the class is now '%(status)s'.")
+            % {"status": TutoringClass.objects.get(pk=tc.pk).get_status_display()},
+        )
+    return redirect("tutoring:class_detail", pk=tc.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roster_add(request, pk):
+    tc = _class_or_404(request.user, pk)
+    _require(request.user, "activity.manage_roster", tc)
+    students = (
+        policy.visible(request.user, Student)
+        .filter(school=tc.school, grade=tc.grade, status=Student.Status.STUDYING)
+        .exclude(enrollments__activity=tc)
+        .order_by("homeroom", "full_name")
+    )
+    form = EnrollmentForm(request.POST or None, students=students)
+    violations = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrollment_propose(
+                actor=request.user,
+                tutoring_class=tc,
+                student=form.cleaned_data["student"],
+                basis=form.cleaned_data["basis"],
+                basis_note=form.cleaned_data["basis_note"],
+            )
+        except services.RuleViolations as error:
+            violations = error.violations
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "The student is proposed; record the parent's "
+                    "decision to put them on the roster."
+                ),
+            )
+            return redirect("tutoring:class_detail", pk=tc.pk)
+    return render(
+        request,
+        "tutoring/roster_form.html",
+        {
+            "tc": tc,
+            "form": form,
+            "violations": violations,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent_paper(request, pk):
+    enrollment = policy.get_object_or_404(request.user, Enrollment, pk=pk)
+    tc = enrollment.activity
+    _require(request.user, "activity.manage_roster", tc)
+    form = PaperConsentForm(
+        request.POST or None,
+        request.FILES or None,
+        guardians=enrollment.student.guardians.all(),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.consent_record_paper(
+                actor=request.user,
+                enrollment=enrollment,
+                guardian=data["guardian"],
+                kind=data["kind"],
+                scan=data["scan"],
+                note=data["note"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The parent's decision is recorded."))
+            return redirect("tutoring:class_detail", pk=tc.pk)
+    return render(
+        request,
+        "tutoring/consent_form.html",
+        {
+            "tc": tc,
+            "enrollment": enrollment,
+            "form": form,
+        },
+    )
