@@ -25,7 +25,7 @@ from typing import Any
 import openpyxl
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -217,6 +217,10 @@ def email(value) -> str:
         validate_email(result)
     except ValidationError:
         raise CellError(_("%(column)s '%(value)s' is not a valid e-mail address.")) from None
+    limit = Guardian._meta.get_field("email").max_length
+    if len(result) > limit:
+        raise CellError(_("%(column)s '%(value)s' is longer than %(limit)s characters."),
+                        limit=limit)
     return result
 
 
@@ -583,8 +587,9 @@ def _run(batch: ImportBatch, *, actor, file, spec: Columns, apply, action: str) 
             )
     except Rejected as rejected:
         _reject(batch, rejected.errors)
-    except IntegrityError:
-        # Another user changed the same records between our check and our write.
+    except (IntegrityError, DataError):
+        # Another user changed the same records between our check and our write, or a
+        # value passed our checks but not the database's.
         _reject(batch, [error(None, None, _(
             "The data changed while the file was being imported. Nothing was saved; upload "
             "the file again."))])
@@ -632,11 +637,13 @@ def _students_apply(table: Table, school: School) -> Counts:
     existing = {s.national_id: s for s in _fetch(Student.objects.all(), "national_id", codes)}
     _check_other_schools(table, school, existing)
     entries = _guardian_entries(table)
+    on_record = _load_guardians(entries)
+    shared = _check_guardians_on_record(table, school, entries, on_record)
     if table.errors:
         raise Rejected(table.errors)
 
     students, touched = _write_students(table, school, existing)
-    guardians, changed_keys = _write_guardians(entries)
+    guardians, changed_keys = _write_guardians(entries, on_record, shared)
     touched |= _write_guardianships(table, students, guardians, existing)
     touched |= {row.number for row in table.rows if row.guardian_key in changed_keys}
 
@@ -756,8 +763,8 @@ def _write_students(table: Table, school: School, existing: dict[str, Student]):
     return students, touched
 
 
-def _write_guardians(entries: dict[str, GuardianEntry]):
-    """Create and update the guardians; return them by key, and the keys that changed."""
+def _load_guardians(entries: dict[str, GuardianEntry]) -> dict[str, Guardian]:
+    """The guardians already on record under the file's phone numbers and e-mails."""
     phones = [e.phone for e in entries.values() if e.phone]
     mails = [e.key[1:] for e in entries.values() if not e.phone]
     loaded = {g.pk: g for g in _fetch(Guardian.objects.all(), "phone", phones)}
@@ -770,7 +777,36 @@ def _write_guardians(entries: dict[str, GuardianEntry]):
             by_key.setdefault(guardian.phone, guardian)
         if guardian.email:
             by_key.setdefault("@" + guardian.email.lower(), guardian)
+    return by_key
 
+
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _check_guardians_on_record(table, school, entries, on_record) -> set[int]:
+    """A phone number or e-mail already on record for a person of another name is an error:
+    a mistyped number must not attach a stranger to a child, nor rename a parent of another
+    school. Returns the guardians shared with other schools or holding an account, whose
+    details this school's file may not change."""
+    for key, entry in entries.items():
+        guardian = on_record.get(key)
+        if guardian is not None and not _same_name(guardian.full_name, entry.full_name):
+            field = "guardian_phone" if entry.phone else "guardian_email"
+            # The name on record is not shown: it may be another school's parent.
+            table.add_error(entry.row, field, _(
+                "%(column)s '%(value)s' is already recorded for a person of another name. "
+                "Check the number; if the person is the same, correct the name first."),
+                value=entry.phone or entry.email)
+    ids = [g.pk for g in on_record.values()]
+    others = Guardianship.objects.exclude(student__school=school).only("guardian_id")
+    elsewhere = {link.guardian_id for link in _fetch(others, "guardian_id", ids)}
+    return elsewhere | {g.pk for g in on_record.values() if g.user_id}
+
+
+def _write_guardians(entries, by_key, shared):
+    """Create and update the guardians; return them by key, and the keys that changed.
+    Guardians in ``shared`` are linked but never edited."""
     guardians: dict[str, Guardian] = {}
     created: list[Guardian] = []
     changed: dict[frozenset, list[Guardian]] = defaultdict(list)
@@ -780,7 +816,7 @@ def _write_guardians(entries: dict[str, GuardianEntry]):
         if guardian is None:
             guardian = Guardian(full_name=entry.full_name, phone=entry.phone, email=entry.email)
             created.append(guardian)
-        else:
+        elif guardian.pk not in shared:
             values = {"full_name": entry.full_name}
             if entry.email and entry.email.lower() != guardian.email.lower():
                 values["email"] = entry.email

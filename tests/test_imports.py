@@ -598,3 +598,40 @@ def test_import_schools_command(world, tmp_path):
     with pytest.raises(CommandError):
         call_command("import_schools", str(bad), stderr=err)
     assert "Mã đơn vị hành chính" in err.getvalue() and "99999" in err.getvalue()
+
+
+# --- Guardians already on record -----------------------------------------------------------
+
+
+def test_a_phone_on_record_for_another_person_is_refused_without_naming_them(unchanged_db):
+    """A mistyped number must not attach a stranger (here another school's parent) to a
+    child, nor rename them."""
+    world = unchanged_db
+    other_parent = world.student_b.guardians.get()
+    rows = student_rows()[:1]
+    rows[0][9:12] = ["Nguyễn Văn Bình", "Bố", other_parent.phone]
+    batch = import_students(world.school_a, xlsx(rows))
+    assert_rejected(batch, 2, "Số điện thoại phụ huynh", "người có tên khác")
+    assert other_parent.full_name not in str(batch.errors)
+    other_parent.refresh_from_db()
+    assert other_parent.full_name != "Nguyễn Văn Bình"
+
+
+def test_a_parent_shared_with_another_school_is_linked_but_not_edited(world):
+    shared = world.student_b.guardians.get()
+    shared.email = "cu@example.vn"
+    shared.save()
+    rows = student_rows()[:1]
+    rows[0][9:13] = [shared.full_name, "Mẹ", shared.phone, "moi@example.vn"]
+    batch = import_students(world.school_a, xlsx(rows))
+    assert batch.outcome == ImportBatch.Outcome.APPLIED, batch.errors
+    shared.refresh_from_db()
+    assert shared.email == "cu@example.vn"
+    assert shared.students.filter(national_id="3199990001").exists()
+
+
+def test_an_e_mail_longer_than_the_column_is_refused(unchanged_db):
+    rows = student_rows()[:1]
+    rows[0][12] = "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".vn"
+    batch = import_students(unchanged_db.school_a, xlsx(rows))
+    assert_rejected(batch, 2, "Email phụ huynh", "254")
