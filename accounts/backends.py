@@ -1,6 +1,10 @@
+import re
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Q
+
+PHONE_LIKE = re.compile(r"^\+?[\d\s().-]{9,20}$")
 
 
 def normalize_phone(value: str) -> str:
@@ -11,23 +15,42 @@ def normalize_phone(value: str) -> str:
     return digits
 
 
+def find_user(identifier: str):
+    """The one account a username, e-mail address or phone number names, or None."""
+    identifier = (identifier or "").strip()
+    if not identifier:
+        return None
+    lookup = Q(username=identifier) | Q(email__iexact=identifier)
+    if PHONE_LIKE.match(identifier):
+        lookup |= Q(phone=normalize_phone(identifier))
+    candidates = list(get_user_model().objects.filter(lookup)[:2])
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def lockout_key(request, credentials=None) -> str:
+    """What django-axes counts failures against: the account the identifier names, so that
+    writing the same phone number or e-mail another way does not earn fresh attempts."""
+    data = credentials or getattr(request, "POST", {}) or {}
+    identifier = (data.get("username") or "").strip()
+    user = find_user(identifier)
+    if user is not None:
+        return f"user:{user.pk}"
+    if PHONE_LIKE.match(identifier):
+        return f"phone:{normalize_phone(identifier)}"
+    return identifier.casefold()
+
+
 class UsernameEmailPhoneBackend(ModelBackend):
     """Sign in with a username, an e-mail address or a phone number."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None or password is None:
             return None
-        User = get_user_model()
-        lookup = Q(username=username) | Q(email__iexact=username)
-        phone = normalize_phone(username)
-        if len(phone) >= 9:
-            lookup |= Q(phone=phone)
-        candidates = list(User.objects.filter(lookup)[:2])
-        if len(candidates) != 1:
-            # Unknown, or ambiguous: run the hasher anyway so timing does not tell.
-            User().set_password(password)
+        user = find_user(username)
+        if user is None:
+            # Unknown or ambiguous: run the hasher anyway so that timing does not tell.
+            get_user_model()().set_password(password)
             return None
-        user = candidates[0]
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None

@@ -47,6 +47,25 @@ def test_account_is_locked_after_repeated_failures(teacher, settings):
     assert reverse("password_reset") in response.content.decode()
 
 
+def test_writing_the_phone_another_way_earns_no_fresh_attempts(teacher, settings):
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 3
+    client = Client()
+    for typed in ["0912345678", "0912 345 678", "+84912345678"]:
+        client.post(reverse("login"), {"username": typed, "password": "wrong"})
+    for typed in ["84 912 345 678", "LAN.NGUYEN@example.vn", "gv.lan"]:
+        response = client.post(reverse("login"), {"username": typed, "password": PASSWORD})
+        assert response.status_code == 429, typed
+        assert "_auth_user_id" not in client.session
+
+
+def test_a_phone_number_hidden_in_other_text_names_nobody(teacher):
+    client = Client()
+    response = client.post(reverse("login"), {"username": "a0912345678", "password": PASSWORD})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
 def test_anonymous_user_is_sent_to_login_with_next():
     response = Client().get(reverse("schools:school_list"))
     assert response.status_code == 302
