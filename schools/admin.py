@@ -4,7 +4,11 @@ object outside the user's scope answers 404."""
 import contextlib
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.http import Http404
+
+from accounts.models import Role
 
 from . import policy
 from .models import (
@@ -30,21 +34,39 @@ from .models import (
     UnitUserObjectPermission,
 )
 
+# Which accounts each user field may point to; never a superuser.
+USER_CHOICES = {
+    ("school", "head"): Q(role=Role.PRINCIPAL),
+    ("guardian", "user"): Q(role=Role.PARENT),
+    ("staffmember", "user"): Q(role__in=[Role.PRINCIPAL, Role.STAFF]),
+}
 
-class ScopedAdmin(admin.ModelAdmin):
+
+class ScopedForeignKeys:
+    """Every choice a form offers comes from the policy: a related school, student or unit
+    outside the user's scope cannot be picked, nor a user account of the wrong kind."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if related is get_user_model():
+            condition = USER_CHOICES.get((db_field.model._meta.model_name, db_field.name), Q())
+            kwargs["queryset"] = related.objects.filter(condition, is_superuser=False)
+        else:
+            # A model the policy does not scope keeps its default.
+            with contextlib.suppress(LookupError):
+                kwargs["queryset"] = policy.visible(request.user, related)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ScopedAdmin(ScopedForeignKeys, admin.ModelAdmin):
     list_per_page = 50
+    show_full_result_count = False
 
     def scope(self, request):
         return policy.visible(request.user, self.model)
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(pk__in=self.scope(request).values("pk"))
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # A model the policy does not scope, such as the user model, keeps its default.
-        with contextlib.suppress(LookupError):
-            kwargs["queryset"] = policy.visible(request.user, db_field.related_model)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -71,8 +93,14 @@ class ReadOnlyAdmin(ScopedAdmin):
 class AdministrativeUnitAdmin(ScopedAdmin):
     list_display = ["code", "name", "level", "parent", "valid_from", "valid_to", "successor"]
     list_filter = ["level"]
+    list_select_related = ["parent", "successor"]
     search_fields = ["code", "name"]
     raw_id_fields = ["parent", "successor"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code and the parent make the path every scope is matched on: once a unit
+        # exists they change only through a reorganisation, not an edit.
+        return ["code", "parent"] if obj is not None else []
 
 
 @admin.register(School)
@@ -84,7 +112,7 @@ class SchoolAdmin(ScopedAdmin):
     raw_id_fields = ["unit", "head", "merged_into"]
 
 
-class TermInline(admin.TabularInline):
+class TermInline(ScopedForeignKeys, admin.TabularInline):
     model = Term
     extra = 0
 
@@ -101,7 +129,7 @@ class SubjectAdmin(ScopedAdmin):
     search_fields = ["code", "name"]
 
 
-class GuardianshipInline(admin.TabularInline):
+class GuardianshipInline(ScopedForeignKeys, admin.TabularInline):
     model = Guardianship
     extra = 0
     raw_id_fields = ["guardian", "student"]
@@ -128,6 +156,7 @@ class StudentAdmin(ScopedAdmin):
 @admin.register(Guardian)
 class GuardianAdmin(ScopedAdmin):
     list_display = ["full_name", "phone", "email", "user"]
+    list_select_related = ["user"]
     search_fields = ["full_name", "phone", "email"]
     raw_id_fields = ["user"]
     inlines = [GuardianshipInline]
@@ -151,6 +180,7 @@ class TeachingAssignmentAdmin(ScopedAdmin):
 @admin.register(ImportBatch)
 class ImportBatchAdmin(ReadOnlyAdmin):
     list_display = ["at", "kind", "school", "file_name", "outcome", "rows", "created", "updated"]
+    list_select_related = ["school"]
     list_filter = ["kind", "outcome"]
     readonly_fields = [f.name for f in ImportBatch._meta.fields]
 

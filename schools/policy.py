@@ -71,6 +71,20 @@ def scope_units(user) -> QuerySet[AdministrativeUnit]:
     )
 
 
+def scope_paths(user) -> set[str]:
+    """The paths of the units a user oversees and of every unit merged into them: a
+    commune formed by a merger keeps the schools still recorded under its predecessors."""
+    units = list(scope_units(user).values_list("pk", "path"))
+    paths = {path for _, path in units}
+    frontier = [pk for pk, _ in units]
+    while frontier:
+        found = AdministrativeUnit.objects.filter(successor_id__in=frontier).exclude(path__in=paths)
+        predecessors = list(found.values_list("pk", "path"))
+        paths |= {path for _, path in predecessors}
+        frontier = [pk for pk, _ in predecessors]
+    return paths
+
+
 def _under(paths, field="path") -> Q:
     if not paths:
         return Q(pk__in=[])
@@ -92,8 +106,7 @@ def visible_schools(user) -> QuerySet[School]:
     if user.is_superuser:
         return schools
     if user.role in UNIT_ROLES:
-        paths = list(scope_units(user).values_list("path", flat=True))
-        return schools.filter(_under(paths, "unit__path"))
+        return schools.filter(_under(scope_paths(user), "unit__path"))
     if user.role in SCHOOL_ROLES:
         return get_objects_for_user(
             user,
@@ -127,8 +140,7 @@ def visible(user, model) -> QuerySet:
     if model is AdministrativeUnit:
         if user.is_superuser:
             return AdministrativeUnit.objects.all()
-        paths = list(scope_units(user).values_list("path", flat=True))
-        return AdministrativeUnit.objects.filter(_under(paths))
+        return AdministrativeUnit.objects.filter(_under(scope_paths(user)))
     if model is Student:
         if user.role == Role.PARENT and not user.is_superuser:
             return Student.objects.filter(guardians__user=user)
@@ -138,6 +150,9 @@ def visible(user, model) -> QuerySet:
             return Guardian.objects.filter(user=user)
         return Guardian.objects.filter(students__school__in=_student_schools(user)).distinct()
     if model is Guardianship:
+        if user.role == Role.PARENT and not user.is_superuser:
+            # A parent sees their own link, not the other parent's contact details.
+            return Guardianship.objects.filter(guardian__user=user)
         return Guardianship.objects.filter(student__in=visible(user, Student))
     if model is StaffMember:
         if user.role == Role.PARENT and not user.is_superuser:

@@ -71,6 +71,10 @@ def role_grant(
         # Department officials keep the registry in the admin as well, scoped by the policy.
         user.is_staff = True
         user.groups.add(department_group())
+    else:
+        # A role change takes away what the old role gave.
+        user.is_staff = user.is_superuser
+        user.groups.remove(*user.groups.filter(name=DEPARTMENT_GROUP))
     user.save(update_fields=["role", "is_staff"])
     if unit is not None:
         assign_perm("schools.oversee_unit", user, unit)

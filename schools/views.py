@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods
 
 from . import policy
@@ -11,6 +12,7 @@ from .imports import schools_import, students_import
 from .models import (
     Activity,
     AdministrativeUnit,
+    Guardianship,
     ImportBatch,
     School,
     SchoolYear,
@@ -55,8 +57,12 @@ def school_list(request):
     schools = policy.visible(request.user, School).select_related("unit", "head")
     if form.is_valid():
         schools = form.filter(schools)
-    template = "schools/_school_rows.html" if request.htmx else "schools/school_list.html"
-    return render(request, template, {"form": form, "page": _page(request, schools)})
+    # The rows alone for htmx's search, but the whole page when htmx restores history.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "schools/_school_rows.html" if partial else "schools/school_list.html"
+    response = render(request, template, {"form": form, "page": _page(request, schools)})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required
@@ -101,7 +107,11 @@ def student_list(request, pk):
 @login_required
 def student_detail(request, pk):
     student = policy.get_object_or_404(request.user, Student, pk=pk)
-    guardianships = student.guardianships.select_related("guardian")
+    guardianships = (
+        policy.visible(request.user, Guardianship)
+        .filter(student=student)
+        .select_related("guardian")
+    )
     return render(
         request,
         "schools/student_detail.html",

@@ -565,7 +565,7 @@ def test_import_students_command_prints_the_counts(world, tmp_path):
     path.write_bytes(xlsx(student_rows()))
     out = io.StringIO()
     call_command("import_students", "--school", world.school_a.moet_code, str(path), stdout=out)
-    assert "4" in out.getvalue()
+    assert "Đã đọc 4 dòng: thêm mới 4, cập nhật 0, không đổi 0." in out.getvalue()
     batch = ImportBatch.objects.get(file_name="hoc_sinh.xlsx")
     assert (batch.created, batch.uploaded_by, batch.file_name) == (4, None, "hoc_sinh.xlsx")
 
@@ -579,7 +579,7 @@ def test_import_students_command_fails_on_a_bad_file(unchanged_db, tmp_path):
     with pytest.raises(CommandError):
         call_command("import_students", "--school", unchanged_db.school_a.moet_code, str(path),
                      stderr=err)
-    assert "3" in err.getvalue() and "Ngày sinh" in err.getvalue()
+    assert "Dòng 3, cột Ngày sinh" in err.getvalue()
     assert "31/02/2012" in err.getvalue()
 
 

@@ -42,6 +42,15 @@ def test_principal_and_staff_see_their_own_school_only(world):
         assert list(policy.visible(user, Student)) == [world.student_a]
 
 
+def test_parent_sees_their_own_link_not_the_other_parents_contact(world):
+    from schools.models import Guardianship
+    from tests.factories import GuardianshipFactory
+
+    GuardianshipFactory(student=world.student_a, relationship="father")
+    links = policy.visible(world.parent, Guardianship)
+    assert [link.guardian for link in links] == [world.guardian_a]
+
+
 def test_parent_sees_only_their_own_children(world):
     assert list(policy.visible(world.parent, Student)) == [world.student_a]
     assert list(policy.visible(world.parent, School)) == [world.school_a]
@@ -138,3 +147,7 @@ def test_three_tier_and_two_tier_units_with_a_merger(world):
     old_committee = UserFactory(role=Role.COMMITTEE)
     role_grant(actor=None, user=old_committee, role=Role.COMMITTEE, unit=district)
     assert list(policy.visible(old_committee, School)) == [old_school]
+    # The committee of the ward formed by the merger keeps the school recorded under its
+    # predecessors.
+    assert old_school in policy.visible(world.committee, School)
+    assert old_commune in policy.visible(world.committee, AdministrativeUnit)

@@ -33,6 +33,14 @@ def test_school_list_answers_htmx_with_the_rows_only(world):
     html = response.content.decode()
     assert world.school_b.name in html
     assert "<html" not in html
+    assert "HX-Request" in response["Vary"]
+    # htmx restoring its history asks for the whole page.
+    response = client.get(
+        reverse("schools:school_list"),
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_HISTORY_RESTORE_REQUEST="true",
+    )
+    assert "<html" in response.content.decode()
 
 
 def test_school_list_with_no_match_says_so(world):
@@ -58,7 +66,7 @@ def test_student_list_query_count_is_flat_and_paginated(world):
         GuardianshipFactory(student=StudentFactory(school=world.school_a))
     assert queries_for(client, url) == before
     page = client.get(url).content.decode()
-    assert "61" in page  # the count of students
+    assert "61 học sinh" in page
     assert "page=2" in page
 
 
