@@ -98,6 +98,8 @@ ROWS = {
         kwargs=lambda w, r, inside: {**tutoring_class(w, r, inside), "action": "suspend"},
     ),
     "tutoring:consent_paper": Row(allowed=frozenset({PRIN, STAFF}), kwargs=enrollment),
+    "tutoring:breaches": Row(allowed=frozenset({DEPT, INSP, COMM, PRIN})),
+    "public:school": Row(public=True, kwargs=school),
     # Signed-in users are sent on from the login page.
     "login": Row(public=True, ok=(200, 302)),
     "logout": Row(public=True, method="post", ok=(302,)),

@@ -8,7 +8,9 @@ can show them together and an inspector or a report can ask "what breaks the rul
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.db.models import Sum
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from schools.models import (
@@ -16,12 +18,13 @@ from schools.models import (
     ActivitySlot,
     Enrollment,
     MainSession,
+    School,
     Student,
     SubjectResult,
     Term,
 )
 
-from .models import Category, RulePolicy, TutoringClass
+from .models import Category, OutsideTutoringDeclaration, RulePolicy, TutoringClass
 
 PRIMARY_GRADES = range(1, 6)
 # Statuses in which a class holds its teachers, rooms and students' time.
@@ -316,6 +319,27 @@ def _check_teachers(tc, slots, teachers, policy) -> list[Violation]:
     return found
 
 
+def recheck(tutoring_class: TutoringClass) -> list[Violation]:
+    """Check a class as it stands in the database and keep the result on it. Messages are
+    stored in the portal's default language, the language of official records."""
+    tc = tutoring_class
+    found = []
+    if tc.status not in (Activity.Status.CLOSED, Activity.Status.REFUSED):
+        with translation.override(settings.LANGUAGE_CODE):
+            try:
+                found = check_class(tc, list(tc.slots.all()), list(tc.teachers.all()))
+            except NoRulePolicy:
+                found = []
+    tc.rule_breaches = [
+        {"rule": v.rule, "message": v.message, "reference": v.reference} for v in found
+    ]
+    tc.checked_at = timezone.now()
+    Activity.objects.filter(pk=tc.pk).update(
+        rule_breaches=tc.rule_breaches, checked_at=tc.checked_at
+    )
+    return found
+
+
 def last_term(before: date) -> Term | None:
     """The term that ended last before ``before``: whose results make a student eligible
     for remedial tutoring."""
@@ -441,4 +465,72 @@ def check_enrollment(
                 % {"name": name, "other": other.activity.title, "day": other.get_weekday_display()},
                 _("Article 5"),
             )
+    return found
+
+
+def declaration_date(declaration: OutsideTutoringDeclaration) -> date:
+    """The date whose rule version a declaration is checked against: the day it was
+    submitted (today for one not yet saved)."""
+    if declaration.created_at is None:
+        return timezone.localdate()
+    return timezone.localdate(declaration.created_at)
+
+
+def check_declaration(
+    declaration: OutsideTutoringDeclaration, *, policy: RulePolicy | None = None
+) -> list[Violation]:
+    """Every rule a saved declaration of outside tutoring shows broken. The flags do not
+    stop a teacher from declaring: the point is that the head sees them.
+
+    Reads ``declaration.students`` and ``declaration.teacher.assignments`` through
+    ``.all()``, so that a list that prefetches them (with the assignments' subjects) checks
+    each declaration without further queries; ``policy`` likewise spares the look-up."""
+    policy = policy or policy_for(declaration_date(declaration))
+    teacher = declaration.teacher
+    found = []
+
+    # T2: never for a fee the students the school has assigned the teacher to teach.
+    subjects_by_homeroom = {}
+    for assignment in teacher.assignments.all():
+        if assignment.school_year_id == declaration.school_year_id:
+            subjects_by_homeroom.setdefault(assignment.homeroom, []).append(
+                assignment.subject.name
+            )
+    for student in sorted(declaration.students.all(), key=lambda s: (s.homeroom, s.full_name)):
+        subjects = subjects_by_homeroom.get(student.homeroom)
+        if student.school_id == teacher.school_id and subjects:
+            found.append(
+                _violation(
+                    policy,
+                    "T2",
+                    "students",
+                    _(
+                        "%(name)s (class %(homeroom)s) is a student this teacher is assigned "
+                        "to teach at school this year (%(subjects)s): a teacher may not tutor "
+                        "their own students for a fee outside school."
+                    )
+                    % {
+                        "name": student.full_name,
+                        "homeroom": student.homeroom,
+                        "subjects": ", ".join(sorted(set(subjects))),
+                    },
+                    _("Article 4(2)"),
+                )
+            )
+
+    # T3: a teacher of a public school may teach at an establishment, never run one.
+    if declaration.manages_establishment and teacher.school.ownership == School.Ownership.PUBLIC:
+        found.append(
+            _violation(
+                policy,
+                "T3",
+                "manages_establishment",
+                _(
+                    "Teachers of public schools may teach at an outside tutoring establishment "
+                    "but may not manage or run one (%(establishment)s)."
+                )
+                % {"establishment": declaration.establishment_name},
+                _("Article 4(3)"),
+            )
+        )
     return found

@@ -3,6 +3,7 @@ checking the policy and the rules, each recording who did what."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -11,7 +12,7 @@ from schools import policy
 from schools.models import Activity, ActivityEvent, ConsentEvent, Enrollment
 
 from . import rules
-from .models import TutoringClass
+from .models import OutsideTutoringDeclaration, TutoringClass
 
 Status = Activity.Status
 
@@ -91,6 +92,7 @@ def tutoring_class_save(*, actor, tutoring_class: TutoringClass, slots, teachers
         _record(actor, tc, "", Status.DRAFT)
     else:
         audit_record(actor=actor, action="tutoring_class_edit", obj=tc, summary=tc.title)
+    rules.recheck(tc)
     return tc
 
 
@@ -131,6 +133,7 @@ def _transition(actor, tutoring_class, name, reason="", reference=""):
     tc.status = target
     tc.save(update_fields=["status", "updated_at"])
     _record(actor, tc, previous, target, reason, reference)
+    rules.recheck(tc)
     return tc
 
 
@@ -268,3 +271,120 @@ def consent_record_paper(*, actor, enrollment, guardian, kind, scan, note=""):
         summary=f"{enrollment.student.national_id}: {kind} (paper)",
     )
     return event
+
+
+Declaration = OutsideTutoringDeclaration
+
+
+def _declaration_flags(declaration):
+    try:
+        return [v.rule for v in rules.check_declaration(declaration)]
+    except rules.NoRulePolicy:
+        return []
+
+
+@transaction.atomic
+def declaration_submit(*, actor, declaration: OutsideTutoringDeclaration, students):
+    """A teacher (or principal) declares their own outside tutoring to the head (form 03).
+
+    The rules' flags never block it: a declaration that shows a teacher tutoring their own
+    students is exactly what the head must see. It supersedes the version it ``replaces``
+    and any current one of the same teacher, year and establishment; a list the head has
+    published stays published with the new version."""
+    _require(actor, "declaration.submit", declaration)
+    teacher = declaration.teacher
+    students = list(students)
+    strangers = [s.full_name for s in students if s.school_id != teacher.school_id]
+    if strangers:
+        raise ValidationError(
+            {
+                "students": _("Not students of %(school)s: %(names)s.")
+                % {"school": teacher.school.name, "names": ", ".join(strangers)}
+            }
+        )
+    declaration.establishment_registration = declaration.establishment_registration.strip()
+    current = Declaration.objects.select_for_update().exclude(status=Declaration.Status.SUPERSEDED)
+    previous = list(
+        current.filter(
+            teacher=teacher,
+            school_year=declaration.school_year,
+            establishment_registration=declaration.establishment_registration,
+        )
+    )
+    if declaration.replaces_id:
+        replaced = current.filter(pk=declaration.replaces_id, teacher=teacher).first()
+        if replaced is None:
+            raise ValidationError(_("Only your own current declaration can be replaced."))
+        if replaced not in previous:
+            previous.append(replaced)
+    elif previous:
+        declaration.replaces = previous[0]
+    declaration.status = Declaration.Status.SUBMITTED
+    declaration.acknowledged_by = None
+    declaration.acknowledged_at = None
+    declaration.published = any(p.published for p in previous)
+    # Superseded first: the database allows one current version per establishment.
+    Declaration.objects.filter(pk__in=[p.pk for p in previous]).update(
+        status=Declaration.Status.SUPERSEDED
+    )
+    declaration.full_clean()
+    declaration.save()
+    declaration.students.set(students)
+    audit_record(
+        actor=actor,
+        action="outside_tutoring_declare",
+        obj=declaration,
+        summary=f"{declaration.establishment_name} ({declaration.establishment_registration})",
+        students=[s.national_id for s in students],
+        superseded=[p.pk for p in previous],
+        flags=_declaration_flags(declaration),
+    )
+    return declaration
+
+
+@transaction.atomic
+def declaration_acknowledge(*, actor, declaration: OutsideTutoringDeclaration):
+    """The head of the teacher's school acknowledges the declaration."""
+    declaration = (
+        Declaration.objects.select_for_update()
+        .select_related("teacher__school")
+        .get(pk=declaration.pk)
+    )
+    _require(actor, "declaration.acknowledge", declaration)
+    if declaration.status != Declaration.Status.SUBMITTED:
+        raise ValidationError(
+            _("A declaration that is '%(status)s' cannot be acknowledged.")
+            % {"status": declaration.get_status_display()}
+        )
+    declaration.status = Declaration.Status.ACKNOWLEDGED
+    declaration.acknowledged_by = actor
+    declaration.acknowledged_at = timezone.now()
+    declaration.save(update_fields=["status", "acknowledged_by", "acknowledged_at"])
+    audit_record(
+        actor=actor,
+        action="outside_tutoring_acknowledge",
+        obj=declaration,
+        summary=declaration.establishment_name,
+        flags=_declaration_flags(declaration),
+    )
+    return declaration
+
+
+@transaction.atomic
+def declaration_publish(*, actor, school, published: bool):
+    """The head publishes (or withdraws) the list of the school's teachers who tutor
+    outside: every current declaration of the school. Returns how many changed."""
+    _require(actor, "declaration.publish", school)
+    current = Declaration.objects.select_for_update().filter(
+        teacher__school=school, published=not published
+    ).exclude(status=Declaration.Status.SUPERSEDED)
+    pks = list(current.values_list("pk", flat=True))
+    Declaration.objects.filter(pk__in=pks).update(published=published)
+    audit_record(
+        actor=actor,
+        action="outside_tutoring_publish" if published else "outside_tutoring_unpublish",
+        obj=school,
+        summary=f"{school.name}: {len(pks)}",
+        declarations=pks,
+    )
+    return len(pks)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import compliance_views, views
 
 app_name = "tutoring"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("tutoring/<int:pk>/roster/add/", views.roster_add, name="roster_add"),
     path("tutoring/<int:pk>/do/<slug:action>/", views.class_transition, name="class_transition"),
     path("enrolments/<int:pk>/consent/", views.consent_paper, name="consent_paper"),
+    path("tutoring/breaches/", compliance_views.breaches, name="breaches"),
 ]

@@ -94,6 +94,11 @@ class Activity(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # The rules this activity broke when last checked (rule, message, reference), so that
+    # "what breaks the rules now" is one indexed query; rechecked on every change and by
+    # the nightly `tutoring_recheck`.
+    rule_breaches = models.JSONField(_("rule breaches"), default=list, blank=True)
+    checked_at = models.DateTimeField(_("rules checked"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("activity")

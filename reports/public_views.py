@@ -1,0 +1,22 @@
+"""Pages for the public, without signing in: what a school offers. Never any student data."""
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+
+from schools.models import Activity, School, StaffMember
+from tutoring.models import TutoringClass
+
+PUBLIC_STATUSES = [Activity.Status.OPEN, Activity.Status.SUSPENDED]
+
+
+def school(request, pk):
+    school = get_object_or_404(School.objects.select_related("unit", "head"), pk=pk)
+    classes = (
+        TutoringClass.objects.filter(school=school, status__in=PUBLIC_STATUSES)
+        .select_related("subject")
+        .prefetch_related(
+            "slots", Prefetch("teachers", queryset=StaffMember.objects.select_related("user"))
+        )
+        .order_by("grade", "subject__name", "id")
+    )
+    return render(request, "reports/public_school.html", {"school": school, "classes": classes})
