@@ -25,6 +25,8 @@ def navigation(request):
             nav.append((_("My school"), reverse("schools:school_detail", args=[school.pk])))
             nav.append((_("Students"), reverse("schools:student_list", args=[school.pk])))
             nav.append((_("Tutoring classes"), reverse("tutoring:class_list", args=[school.pk])))
+            outside = reverse("tutoring:declaration_school_list", args=[school.pk])
+            nav.append((_("Outside tutoring"), outside))
             if user.role == Role.PRINCIPAL:
                 nav.append(
                     (_("Import students"), reverse("schools:student_import", args=[school.pk]))

@@ -11,6 +11,21 @@ refused, so a model-wide permission granted by mistake never widens anyone's sco
 
 Views get their objects through ``visible`` or ``get_object_or_404`` below; an object
 outside the user's scope does not exist for them (404).
+
+Apps below ``schools`` (tutoring, partnerships...) are never imported here, which would
+make a cycle. Their school-scoped models instead name, as class attributes, the lookup
+from the model to its school, and optionally to the account that owns the record:
+
+    class OutsideTutoringDeclaration(models.Model):
+        school_scope_field = "teacher__school"
+        owner_field = "teacher__user"
+
+and ``visible`` scopes any such model the same way: the Department and the People's
+Committee see the records of the schools in their area, the principal those of their
+school, a staff member their own (or, for a model without ``owner_field``, their
+school's); a principal also sees their own wherever they are. Inspectors (who will see
+records through an inspection) and parents see none. ``can`` finds such a record's school
+through the same attribute.
 """
 
 from functools import reduce
@@ -180,7 +195,36 @@ def visible(user, model) -> QuerySet:
         return SubjectResult.objects.filter(student__in=visible(user, Student))
     if model in (SchoolYear, Term, Subject):
         return model.objects.all()
+    if getattr(model, "school_scope_field", None):
+        return _visible_school_scoped(user, model)
     raise LookupError(f"The policy has no rule for {model.__name__}")
+
+
+def _visible_school_scoped(user, model) -> QuerySet:
+    """A model of a lower app that names its ``school_scope_field`` (and maybe its
+    ``owner_field``): see the module docstring."""
+    records = model.objects.all()
+    if user.is_superuser:
+        return records
+    in_schools = Q(**{f"{model.school_scope_field}__in": visible_schools(user)})
+    owner_field = getattr(model, "owner_field", None)
+    own = Q(**{owner_field: user}) if owner_field else Q(pk__in=[])
+    if user.role in (Role.DEPARTMENT, Role.COMMITTEE):
+        return records.filter(in_schools)
+    if user.role == Role.PRINCIPAL:
+        return records.filter(in_schools | own)
+    if user.role == Role.STAFF:
+        return records.filter(own if owner_field else in_schools)
+    return records.none()
+
+
+def _follow(obj, lookup: str):
+    """The object at the end of a ``"teacher__school"`` lookup, or None on the way."""
+    for name in lookup.split("__"):
+        if obj is None:
+            return None
+        obj = getattr(obj, name, None)
+    return obj
 
 
 def get_object_or_404(user, model, **lookup):
@@ -194,7 +238,16 @@ def get_object_or_404(user, model, **lookup):
 def _school_of(obj) -> School | None:
     if isinstance(obj, School):
         return obj
+    scope_field = getattr(obj, "school_scope_field", None)
+    if scope_field:
+        return _follow(obj, scope_field)
     return getattr(obj, "school", None)
+
+
+def _owns(user, obj) -> bool:
+    """The record is the user's own (through its model's ``owner_field``)."""
+    owner_field = getattr(obj, "owner_field", None)
+    return owner_field is not None and _follow(obj, owner_field) == user
 
 
 def can(user, action: str, obj=None) -> bool:
@@ -262,4 +315,12 @@ RULES = {
     "activity.manage_roster": _works_in,
     "tutoring.approve": _heads,
     "activity.suspend": _manages,
+    # Outside-tutoring declarations (form 03); ``obj`` is the declaration, or the school
+    # for "submit" (may declare there at all), "view_school" and "publish".
+    "declaration.submit": lambda user, obj: _works_in(user, obj)
+    and (isinstance(obj, School) or _owns(user, obj)),
+    "declaration.view_school": _works_in,
+    "declaration.acknowledge": _heads,
+    "declaration.publish": _heads,
+    "declaration.oversee": _is_role(Role.DEPARTMENT, Role.COMMITTEE),
 }

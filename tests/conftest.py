@@ -161,7 +161,26 @@ def world(db):
         created_by=staff,
     )
 
+    from tutoring.models import OutsideTutoringDeclaration
+
+    def declare(teacher, registration):
+        return OutsideTutoringDeclaration.objects.create(
+            teacher=teacher,
+            school_year=year,
+            subject=Subject.objects.get(code="toan"),
+            location="15 Lạch Tray, Hải Phòng",
+            form="in_person",
+            schedule="Thứ Ba, Thứ Năm 18:00–19:30",
+            establishment_name="Trung tâm Ánh Dương",
+            establishment_registration=registration,
+        )
+
+    declaration_a = declare(staff_member, "0201234567")
+    declaration_far = declare(StaffMember.objects.get(user=far_principal), "0107654321")
+
     return SimpleNamespace(
+        declaration_a=declaration_a,
+        declaration_far=declaration_far,
         draft_a=draft_a,
         class_a=class_a,
         class_far=class_far,

@@ -63,6 +63,10 @@ def enrollment(w, role, inside):
     return {"pk": (w.class_a if inside else w.class_far).enrollments.get().pk}
 
 
+def declaration(w, role, inside):
+    return {"pk": (w.declaration_a if inside else w.declaration_far).pk}
+
+
 @dataclass
 class Row:
     allowed: frozenset = ALL  # roles that may open it (inside their scope)
@@ -100,6 +104,16 @@ ROWS = {
     "tutoring:consent_paper": Row(allowed=frozenset({PRIN, STAFF}), kwargs=enrollment),
     "tutoring:breaches": Row(allowed=frozenset({DEPT, INSP, COMM, PRIN})),
     "public:school": Row(public=True, kwargs=school),
+    "tutoring:declaration_school_list": Row(allowed=frozenset({PRIN, STAFF}), kwargs=school),
+    "tutoring:declaration_create": Row(allowed=frozenset({PRIN, STAFF}), kwargs=school),
+    "tutoring:declaration_publish": Row(
+        allowed=frozenset({PRIN}), kwargs=school, method="post", ok=(302,), data={"published": "1"}
+    ),
+    "tutoring:declaration_area_list": Row(allowed=frozenset({DEPT, COMM})),
+    "tutoring:declaration_detail": Row(allowed=ALL - {INSP, PARENT}, kwargs=declaration),
+    "tutoring:declaration_acknowledge": Row(
+        allowed=frozenset({PRIN}), kwargs=declaration, method="post", ok=(302,)
+    ),
     # Signed-in users are sent on from the login page.
     "login": Row(public=True, ok=(200, 302)),
     "logout": Row(public=True, method="post", ok=(302,)),

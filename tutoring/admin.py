@@ -3,7 +3,7 @@ from django.contrib import admin
 from schools import policy
 from schools.admin import ActivityEventInline, ActivitySlotInline, ReadOnlyAdmin, ScopedAdmin
 
-from .models import CapException, RulePolicy, TutoringClass
+from .models import CapException, OutsideTutoringDeclaration, RulePolicy, TutoringClass
 
 
 @admin.register(RulePolicy)
@@ -38,3 +38,14 @@ class CapExceptionAdmin(ScopedAdmin):
         return CapException.objects.filter(
             tutoring_class__in=policy.visible(request.user, TutoringClass)
         )
+
+
+@admin.register(OutsideTutoringDeclaration)
+class OutsideTutoringDeclarationAdmin(ReadOnlyAdmin):
+    """Declarations change only through the portal (submitted, acknowledged, superseded)."""
+
+    list_display = ["teacher", "establishment_name", "subject", "school_year", "status"]
+    list_filter = ["status", "form", "published"]
+    search_fields = ["establishment_name", "establishment_registration"]
+    list_select_related = ["teacher__user", "teacher__school", "subject", "school_year"]
+    raw_id_fields = ["teacher", "replaces", "acknowledged_by"]

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from schools.models import Activity, StaffMember, Subject
+from schools.models import Activity, SchoolYear, StaffMember, Student, Subject
 
 
 class Category(models.TextChoices):
@@ -109,3 +109,114 @@ class CapException(models.Model):
 
     def __str__(self):
         return f"{self.decision_number}: {self.periods_allowed}"
+
+
+class OutsideTutoringDeclaration(models.Model):
+    """A teacher's report to the head of their school on tutoring they do outside it
+    (Circular 29/2024, form 03). A change is a new declaration that supersedes the one it
+    replaces, so the head's record keeps every version."""
+
+    # Read by the policy (schools.policy.visible), which cannot import this app: the
+    # school a declaration belongs to, and the account that owns it.
+    school_scope_field = "teacher__school"
+    owner_field = "teacher__user"
+
+    class Form(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        ONLINE = "online", _("Online")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Sent to the head")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged by the head")
+        SUPERSEDED = "superseded", _("Superseded by a newer version")
+
+    teacher = models.ForeignKey(
+        StaffMember,
+        verbose_name=_("teacher"),
+        on_delete=models.PROTECT,
+        related_name="outside_declarations",
+    )
+    school_year = models.ForeignKey(
+        SchoolYear, verbose_name=_("school year"), on_delete=models.PROTECT, related_name="+"
+    )
+    subject = models.ForeignKey(
+        Subject, verbose_name=_("subject"), on_delete=models.PROTECT, related_name="+"
+    )
+    location = models.CharField(_("location (address)"), max_length=255)
+    form = models.CharField(_("form"), max_length=10, choices=Form.choices)
+    schedule = models.CharField(
+        _("schedule"), max_length=200, help_text=_("For example: Tuesday, Thursday 18:00–19:30")
+    )
+    establishment_name = models.CharField(_("establishment"), max_length=200)
+    establishment_registration = models.CharField(
+        _("business registration number of the establishment"), max_length=50
+    )
+    manages_establishment = models.BooleanField(
+        _("I manage or run this establishment"), default=False
+    )
+    relationship_to_holder = models.CharField(
+        _("relationship to the holder of the establishment's registration"),
+        max_length=200,
+        blank=True,
+    )
+    students = models.ManyToManyField(
+        Student,
+        verbose_name=_("students of the school tutored for a fee"),
+        blank=True,
+        related_name="outside_declarations",
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED
+    )
+    replaces = models.OneToOneField(
+        "self",
+        verbose_name=_("replaces"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    published = models.BooleanField(_("published"), default=False)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("outside-tutoring declaration")
+        verbose_name_plural = _("outside-tutoring declarations")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["submitted", "acknowledged", "superseded"]),
+                name="tutoring_declaration_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(form__in=["in_person", "online"]),
+                name="tutoring_declaration_form_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="acknowledged") | Q(acknowledged_at__isnull=False),
+                name="tutoring_declaration_acknowledged_when",
+            ),
+            # One current declaration per teacher, year and establishment: a change
+            # supersedes the previous version.
+            models.UniqueConstraint(
+                fields=["teacher", "school_year", "establishment_registration"],
+                condition=~Q(status="superseded"),
+                name="tutoring_declaration_current_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.establishment_name} – {self.subject} ({self.school_year})"
+
+    @property
+    def is_current(self):
+        return self.status != self.Status.SUPERSEDED

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import compliance_views, views
+from . import compliance_views, declaration_views, views
 
 app_name = "tutoring"
 
@@ -14,4 +14,32 @@ urlpatterns = [
     path("tutoring/<int:pk>/do/<slug:action>/", views.class_transition, name="class_transition"),
     path("enrolments/<int:pk>/consent/", views.consent_paper, name="consent_paper"),
     path("tutoring/breaches/", compliance_views.breaches, name="breaches"),
+    path(
+        "schools/<int:pk>/outside-tutoring/",
+        declaration_views.declaration_school_list,
+        name="declaration_school_list",
+    ),
+    path(
+        "schools/<int:pk>/outside-tutoring/declare/",
+        declaration_views.declaration_create,
+        name="declaration_create",
+    ),
+    path(
+        "schools/<int:pk>/outside-tutoring/publish/",
+        declaration_views.declaration_publish,
+        name="declaration_publish",
+    ),
+    path(
+        "outside-tutoring/", declaration_views.declaration_area_list, name="declaration_area_list"
+    ),
+    path(
+        "outside-tutoring/<int:pk>/",
+        declaration_views.declaration_detail,
+        name="declaration_detail",
+    ),
+    path(
+        "outside-tutoring/<int:pk>/acknowledge/",
+        declaration_views.declaration_acknowledge,
+        name="declaration_acknowledge",
+    ),
 ]
