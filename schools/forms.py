@@ -4,10 +4,11 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import policy
-from .models import AdministrativeUnit, SchoolLevel
+from .models import AdministrativeUnit, SchoolLevel, Term
 
 IMPORT_EXTENSIONS = {".xlsx", ".csv"}
 
@@ -30,6 +31,22 @@ class ImportForm(forms.Form):
                 % {"limit": filesizeformat(settings.IMPORT_MAX_BYTES)}
             )
         return upload
+
+
+class ResultsImportForm(ImportForm):
+    """A file of subject results and the term they are for: by default the term that ended
+    last, whose results decide who may join remedial tutoring now."""
+
+    term = forms.ModelChoiceField(
+        label=_("Term"), queryset=Term.objects.select_related("school_year").order_by("-end")
+    )
+    field_order = ["term", "file"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            ended = self.fields["term"].queryset.filter(end__lt=timezone.localdate())
+            self.initial.setdefault("term", ended.first())
 
 
 class SchoolFilterForm(forms.Form):

@@ -1,6 +1,7 @@
-"""Imports of students (with their guardians) and of schools from .xlsx or .csv files.
+"""Imports of students (with their guardians), of schools and of students' end-of-term
+subject results from .xlsx or .csv files.
 
-Both importers read the whole file, check every row against a declarative column spec and
+The importers read the whole file, check every row against a declarative column spec and
 against the database, and then either apply everything in one transaction or save nothing
 but the ``ImportBatch`` with its list of errors. Each error names the spreadsheet row (the
 header is row 1) and the column by its header as written in the file. Rows identical to the
@@ -13,6 +14,7 @@ for all the file's keys at once (in chunks, for SQLite's parameter limit) and wr
 
 import csv
 import datetime
+import difflib
 import io
 import re
 import unicodedata
@@ -44,6 +46,9 @@ from .models import (
     SchoolLevel,
     Sex,
     Student,
+    Subject,
+    SubjectResult,
+    Term,
 )
 
 IN_CHUNK = 900  # SQLite allows 999 parameters per query
@@ -339,6 +344,18 @@ SCHOOL_COLUMNS = Columns(
     Column("address", ("Địa chỉ", "Address"), text(255)),
     Column("phone", ("Điện thoại", "Số điện thoại", "Phone"), landline_or_mobile),
     Column("email", ("Email", "E-mail"), email),
+)
+
+RESULT_COLUMNS = Columns(
+    Column("national_id", STUDENT_COLUMNS["national_id"].headers, code(20), required=True),
+    # A subject's name or code, matched against the subjects on record (see subject_key).
+    Column("subject", ("Môn học", "Môn", "Subject"), text(100), required=True),
+    Column("achieved", ("Kết quả", "Kết quả học tập", "Đánh giá", "Result"),
+           choice({"Đạt": True, "Chưa đạt": False, "Hoàn thành": True, "Chưa hoàn thành": False,
+                   "Đ": True, "CĐ": False, "achieved": True, "not achieved": False}),
+           required=True),
+    # Not read: the name helps whoever fills in the file.
+    Column("full_name", STUDENT_COLUMNS["full_name"].headers, cell_text),
 )
 
 
@@ -971,3 +988,122 @@ def _school_grades(table: Table, row: Row, school: School | None) -> None:
             value=row.raw.get("grade_max") or high, low=low)
         return
     row.values["grade_min"], row.values["grade_max"] = low, high
+
+
+# --- Subject results -------------------------------------------------------------------------
+
+
+SUBJECT_EXAMPLES = 6  # subjects named in the message for an unknown one
+
+
+def results_import(*, actor, school: School, term: Term, file, file_name: str) -> ImportBatch:
+    """Import the end-of-term results of the school's students in ``term``, one row per
+    student and subject: whether the student achieved the subject, the basis on which a
+    student may be proposed for remedial tutoring. Keyed on student, term and subject."""
+    batch = ImportBatch(kind=ImportBatch.Kind.RESULTS, school=school, term=term,
+                        uploaded_by=actor, file_name=file_name[:255])
+    return _run(batch, actor=actor, file=file, spec=RESULT_COLUMNS,
+                apply=lambda table: _results_apply(table, school, term), action="results_import")
+
+
+def subject_key(value: Any) -> str:
+    """A subject's name or code compared loosely: "Vật lí", "VAT LY" and "vat-ly" are one.
+    The 2018 programme writes "lí" where older lists write "lý", hence y as i."""
+    return header_key(value).replace("y", "i")
+
+
+def _results_apply(table: Table, school: School, term: Term) -> Counts:
+    students = _result_students(table, school)
+    _result_subjects(table)
+    _check_one_result_per_subject(table)
+    if table.errors:
+        raise Rejected(table.errors)
+
+    ids = [student.pk for student in students.values()]
+    existing = {(r.student_id, r.subject_id): r
+                for r in _fetch(SubjectResult.objects.filter(term=term), "student_id", ids)}
+    counts = Counts()
+    created: list[SubjectResult] = []
+    changed: list[SubjectResult] = []
+    for row in table.rows:
+        student, subject = students[row.values["national_id"]], row.values["subject"]
+        achieved = row.values["achieved"]
+        result = existing.get((student.pk, subject.pk))
+        if result is None:
+            created.append(SubjectResult(student=student, term=term, subject=subject,
+                                         achieved=achieved))
+            counts.created += 1
+        elif result.achieved != achieved:
+            result.achieved = achieved
+            changed.append(result)
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+    SubjectResult.objects.bulk_create(created, batch_size=BATCH_SIZE)
+    SubjectResult.objects.bulk_update(changed, ["achieved"], batch_size=BATCH_SIZE)
+    return counts
+
+
+def _result_students(table: Table, school: School) -> dict[str, Student]:
+    """The school's students named in the file, by code; any other code is an error."""
+    codes = [row.values["national_id"] for row in table.rows if row.has("national_id")]
+    found = _fetch(Student.objects.filter(school=school), "national_id", codes)
+    students = {student.national_id: student for student in found}
+    for row in table.rows:
+        if row.has("national_id") and row.values["national_id"] not in students:
+            # The same message for an unknown code and for another school's student: the
+            # school has no right to learn which codes exist elsewhere.
+            table.add_error(row.number, "national_id", _(
+                "%(column)s '%(value)s' is not the code of a student of this school."),
+                value=row.raw["national_id"])
+    return students
+
+
+def _result_subjects(table: Table) -> None:
+    """Replace each row's subject as written by the subject on record: the one whose code,
+    else whose name, matches it (see subject_key); no match, or two, is an error."""
+    subjects = list(Subject.objects.order_by("name", "code"))
+    by_code: dict[str, list[Subject]] = defaultdict(list)
+    by_name: dict[str, list[Subject]] = defaultdict(list)
+    for subject in subjects:
+        by_code[subject_key(subject.code)].append(subject)
+        by_name[subject_key(subject.name)].append(subject)
+    for row in table.rows:
+        if not row.has("subject"):
+            continue
+        key = subject_key(row.values.pop("subject"))
+        matches = by_code.get(key) or by_name.get(key) or []
+        if len(matches) == 1:
+            row.values["subject"] = matches[0]
+        elif matches:
+            table.add_error(row.number, "subject", _(
+                "%(column)s '%(value)s' names more than one subject; write its code instead: "
+                "%(codes)s."), value=row.raw["subject"],
+                codes=", ".join(subject.code for subject in matches))
+        else:
+            table.add_error(row.number, "subject", _(
+                "%(column)s '%(value)s' is not a subject on record, such as: %(names)s."),
+                value=row.raw["subject"], names=_subject_examples(key, subjects))
+
+
+def _subject_examples(key: str, subjects: list[Subject]) -> str:
+    """The subjects whose names come closest to the unknown one, else the first few."""
+    names = {subject_key(subject.name): subject.name for subject in subjects}
+    close = difflib.get_close_matches(key, names, n=3, cutoff=0.6)
+    examples = [names[k] for k in close] or [s.name for s in subjects[:SUBJECT_EXAMPLES]]
+    return ", ".join(f"'{name}'" for name in examples)
+
+
+def _check_one_result_per_subject(table: Table) -> None:
+    first: dict[tuple[str, int], int] = {}
+    for row in table.rows:
+        if not (row.has("national_id") and row.has("subject")):
+            continue
+        key = (row.values["national_id"], row.values["subject"].pk)
+        if key in first:
+            table.add_error(row.number, "subject", _(
+                "%(column)s '%(value)s' is given twice for student %(student)s: rows "
+                "%(first)s and %(row)s."), value=row.raw["subject"],
+                student=row.raw["national_id"], first=first[key], row=row.number)
+        else:
+            first[key] = row.number

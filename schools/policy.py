@@ -182,6 +182,10 @@ def visible(user, model) -> QuerySet:
             )
         if user.role == Role.PRINCIPAL:
             return ImportBatch.objects.filter(school__in=visible_schools(user))
+        if user.role == Role.STAFF:
+            return ImportBatch.objects.filter(
+                school__in=visible_schools(user), kind=ImportBatch.Kind.RESULTS
+            )
         return ImportBatch.objects.none()
     if issubclass(model, Activity) or model is MainSession:
         return model.objects.filter(school__in=visible_schools(user))
@@ -304,6 +308,9 @@ RULES = {
     "school.view_staff": lambda user, obj: user.role != Role.PARENT and _sees(user, obj),
     "school.import_students": lambda user, obj: (
         (user.is_superuser or user.role == Role.PRINCIPAL) and _sees(user, obj)
+    ),
+    "school.import_results": lambda user, obj: (
+        (user.is_superuser or user.role in SCHOOL_ROLES) and _sees(user, obj)
     ),
     "schools.import": _is_role(Role.DEPARTMENT),
     "units.view": _is_role(Role.DEPARTMENT, Role.COMMITTEE, Role.INSPECTOR),

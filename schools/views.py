@@ -7,8 +7,8 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods
 
 from . import policy
-from .forms import ImportForm, SchoolFilterForm
-from .imports import schools_import, students_import
+from .forms import ImportForm, ResultsImportForm, SchoolFilterForm
+from .imports import results_import, schools_import, students_import
 from .models import (
     Activity,
     AdministrativeUnit,
@@ -73,6 +73,7 @@ def school_detail(request, pk):
         "may_view_students": policy.can(request.user, "school.view_students", school),
         "may_view_staff": policy.can(request.user, "school.view_staff", school),
         "may_import": policy.can(request.user, "school.import_students", school),
+        "may_import_results": policy.can(request.user, "school.import_results", school),
         "student_count": school.students.filter(status=Student.Status.STUDYING).count(),
         "staff_count": school.staff.filter(is_active=True).count(),
         "tutoring_count": school.activities.filter(kind=Activity.Kind.TUTORING).count(),
@@ -155,11 +156,40 @@ def student_import(request, pk):
             actor=request.user, school=school, file=upload, file_name=upload.name
         )
         return redirect("schools:import_detail", pk=batch.pk)
-    recent = school.imports.select_related("uploaded_by")[:10]
+    kind = ImportBatch.Kind.STUDENTS  # the school's other imports have their own page
+    recent = school.imports.filter(kind=kind).select_related("uploaded_by")[:10]
     return render(
         request,
         "schools/import_form.html",
         {"form": form, "school": school, "recent": recent, "kind": ImportBatch.Kind.STUDENTS},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def result_import(request, pk):
+    school = policy.get_object_or_404(request.user, School, pk=pk)
+    _require(request.user, "school.import_results", school)
+    form = ResultsImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        batch = results_import(
+            actor=request.user,
+            school=school,
+            term=form.cleaned_data["term"],
+            file=upload,
+            file_name=upload.name,
+        )
+        return redirect("schools:import_detail", pk=batch.pk)
+    recent = (
+        policy.visible(request.user, ImportBatch)
+        .filter(school=school, kind=ImportBatch.Kind.RESULTS)
+        .select_related("uploaded_by", "term__school_year")[:10]
+    )
+    return render(
+        request,
+        "schools/results_import_form.html",
+        {"form": form, "school": school, "recent": recent, "kind": ImportBatch.Kind.RESULTS},
     )
 
 

@@ -85,6 +85,7 @@ ROWS = {
     "schools:school_detail": Row(kwargs=school),
     "schools:student_list": Row(allowed=frozenset({DEPT, COMM, PRIN, STAFF}), kwargs=school),
     "schools:student_import": Row(allowed=frozenset({PRIN}), kwargs=school),
+    "schools:results_import": Row(allowed=frozenset({PRIN, STAFF}), kwargs=school),
     "schools:staff_list": Row(allowed=ALL - {PARENT}, kwargs=school),
     "schools:student_detail": Row(allowed=ALL - {INSP}, kwargs=student),
     "schools:import_detail": Row(allowed=frozenset({DEPT, PRIN}), kwargs=import_batch),

@@ -432,11 +432,13 @@ class TeachingAssignment(models.Model):
 
 
 class ImportBatch(models.Model):
-    """One upload of students or schools, kept for the record whatever its outcome."""
+    """One upload of students, schools or subject results, kept for the record whatever its
+    outcome."""
 
     class Kind(models.TextChoices):
         STUDENTS = "students", _("Students and guardians")
         SCHOOLS = "schools", _("Schools")
+        RESULTS = "results", _("Subject results")
 
     class Outcome(models.TextChoices):
         APPLIED = "applied", _("Imported")
@@ -450,6 +452,15 @@ class ImportBatch(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="imports",
+    )
+    term = models.ForeignKey(
+        Term,
+        verbose_name=_("term"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The term of the results, for an import of subject results."),
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
