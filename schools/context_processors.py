@@ -31,6 +31,10 @@ def navigation(request):
                 nav.append(
                     (_("Import students"), reverse("schools:student_import", args=[school.pk]))
                 )
+    if user.role in (Role.PRINCIPAL, *policy.UNIT_ROLES):
+        nav.append((_("Rule breaches"), reverse("tutoring:breaches")))
+    if user.role in (Role.COMMITTEE, Role.DEPARTMENT):
+        nav.append((_("Outside tutoring"), reverse("tutoring:declaration_area_list")))
     if user.is_staff:
         nav.append((_("Administration"), reverse("admin:index")))
     return {"nav": nav}
