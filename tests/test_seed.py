@@ -1,6 +1,9 @@
 import datetime
+import re
 import unicodedata
+from collections import Counter
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -8,21 +11,30 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
-from django.test import Client
+from django.db.models import Max, Sum
+from django.test import Client, override_settings
 
 from accounts.models import Role
 from schools import policy
 from schools.management.commands.seed_demo import DEMO_LOGINS, DEMO_PASSWORD
 from schools.models import (
+    Activity,
+    ActivityEvent,
     AdministrativeUnit,
+    ConsentEvent,
+    Enrollment,
     Guardian,
+    MainSession,
     School,
     SchoolLevel,
     SchoolYear,
     StaffMember,
     Student,
+    SubjectResult,
     TeachingAssignment,
 )
+from tutoring import rules
+from tutoring.models import CapException, TutoringClass
 
 User = get_user_model()
 DIACRITICS = set("ăâđêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
@@ -35,19 +47,34 @@ def seed_demo(*args) -> str:
 
 
 def row_counts() -> dict[str, int]:
-    labels = ("schools", "accounts", "auth", "guardian")
+    labels = ("schools", "accounts", "auth", "guardian", "tutoring")
     return {
         model._meta.label: model.objects.count()
         for label in labels
-        for model in apps.get_app_config(label).get_models()
+        for model in apps.get_app_config(label).get_models(include_auto_created=True)
     }
 
 
+@pytest.fixture(scope="module")
+def media_root(tmp_path_factory) -> Path:
+    """The demo's consent scans go here rather than into the project's media/."""
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, media_root):
+    settings.MEDIA_ROOT = media_root
+
+
 @pytest.fixture(scope="class")
-def demo_city(django_db_setup, django_db_blocker):
+def demo_city(django_db_setup, django_db_blocker, media_root):
     """``seed_demo`` once for a class of tests that only read, rolled back after them.
     Seeded before the per-test settings apply, so no test here checks a password."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=media_root),
+        transaction.atomic(),
+    ):
         yield seed_demo()
         transaction.set_rollback(True)
 
@@ -61,14 +88,23 @@ def user(username):
     return User.objects.get(username=username)
 
 
-def test_seed_demo_twice_duplicates_nothing(db):
+def test_seed_demo_twice_duplicates_nothing(db, media_root):
     seed_demo()
     first = row_counts()
     students = dict(Student.objects.values_list("national_id", "full_name"))
+    activities = dict(Activity.objects.values_list("pk", "updated_at"))
+    scans = sorted(media_root.rglob("*.pdf"))
     seed_demo()
     assert row_counts() == first
     assert dict(Student.objects.values_list("national_id", "full_name")) == students
+    assert dict(Activity.objects.values_list("pk", "updated_at")) == activities
+    assert sorted(media_root.rglob("*.pdf")) == scans
     assert first["schools.Student"] > 0 and first["accounts.AuditEvent"] > 0
+    for label in ("schools.MainSession", "schools.SubjectResult", "tutoring.TutoringClass",
+                  "tutoring.TutoringClass_teachers", "schools.ActivitySlot",
+                  "schools.ActivityEvent", "schools.Enrollment", "schools.ConsentEvent",
+                  "tutoring.CapException"):
+        assert first[label] > 0, label
 
 
 def test_every_printed_login_exists_and_signs_in_with_the_demo_password(db):
@@ -214,6 +250,117 @@ class TestDemoCity:
         assert policy.visible(parent, School).count() == 2
         assert not policy.visible(parent, StaffMember).exists()
 
+    def test_every_school_has_its_main_timetable(self, demo):
+        for school in School.objects.filter(is_active=True):
+            days = Counter(school.main_sessions.values_list("weekday", flat=True))
+            saturday = 1 if school.grade_max >= 10 else 0
+            assert days == {**dict.fromkeys(range(5), 2), **({5: 1} if saturday else {})}
+        hongbang = School.objects.get(name="Trường THCS Hồng Bàng")
+        assert [(str(s.start), str(s.end)) for s in hongbang.main_sessions.filter(weekday=0)] == [
+            ("07:00:00", "11:15:00"), ("13:30:00", "16:45:00"),
+        ]
+
+    def test_last_term_results_are_mostly_achieved(self, demo):
+        results = SubjectResult.objects.all()
+        assert set(results.values_list("term__school_year__name", "term__number")) == {
+            ("2025-2026", 2)
+        }
+        assert set(results.values_list("student__school__grade_min", flat=True)) <= {6, 10}
+        failed = results.filter(achieved=False)
+        assert 0 < failed.count() < 0.05 * results.count()
+        assert set(failed.values_list("subject__code", flat=True)) == {
+            "toan", "ngu-van", "tieng-anh"
+        }
+
+    def test_every_tutoring_class_passes_the_rules_and_has_its_history(self, demo):
+        classes = TutoringClass.objects.select_related("school", "subject", "school_year")
+        assert classes.count() >= 15
+        for tc in classes:
+            slots, teachers = list(tc.slots.all()), list(tc.teachers.all())
+            assert rules.check_class(tc, slots, teachers) == [], tc.title
+            assert tc.monthly_fee == 0 and tc.terms_hash == tc.compute_terms_hash()
+            assert len(teachers) == 1 and teachers[0].user.role == Role.STAFF
+            assert teachers[0].assignments.filter(subject=tc.subject).exists(), tc.title
+            events = list(tc.events.all())
+            assert events[0].to_status == "draft" and events[0].actor == tc.created_by
+            assert events[-1].to_status == tc.status
+            assert all(a.to_status == b.from_status
+                       for a, b in zip(events, events[1:], strict=False))
+        per_school = Counter(classes.values_list("school__level", "school__name"))
+        for (level, name), n in per_school.items():
+            if level in (SchoolLevel.LOWER_SECONDARY, SchoolLevel.UPPER_SECONDARY):
+                assert 2 <= n <= 4, name
+        for level in (SchoolLevel.LOWER_SECONDARY, SchoolLevel.UPPER_SECONDARY):
+            schools = School.objects.filter(level=level, is_active=True)
+            assert all(s.activities.filter(tutoringclass__category="remedial").exists()
+                       for s in schools)
+        primary = classes.filter(grade__lte=5)
+        assert primary.exists()
+        assert set(primary.values_list("category", flat=True)) <= {"arts", "sport", "life_skills"}
+
+    def test_statuses_are_spread_and_every_class_is_after_the_main_timetable(self, demo):
+        statuses = Counter(TutoringClass.objects.values_list("status", flat=True))
+        assert statuses["open"] > sum(statuses.values()) / 2
+        assert statuses["draft"] == statuses["submitted"] == statuses["returned"] == 1
+        assert statuses["suspended"] == 1
+        assert all(slot.start.hour >= 16 or slot.weekday == 5
+                   for tc in TutoringClass.objects.all() for slot in tc.slots.all())
+
+    def test_the_demo_head_has_a_class_to_approve(self, demo):
+        head = user("hieutruong.thcs.hongbang")
+        waiting = TutoringClass.objects.filter(school__head=head, status="submitted")
+        assert waiting.exists()
+        assert all(policy.can(head, "tutoring.approve", tc) for tc in waiting)
+        assert "1 lớp dạy thêm chờ duyệt" in demo
+        draft = TutoringClass.objects.get(status="draft")
+        assert draft.created_by == user("giaovien.thcs.hongbang")
+
+    def test_returned_and_suspended_classes_say_why(self, demo):
+        returned = ActivityEvent.objects.get(to_status="returned")
+        assert returned.reason and returned.actor.role == Role.PRINCIPAL
+        suspended = TutoringClass.objects.get(status="suspended")
+        event = suspended.events.get(to_status="suspended")
+        assert event.reason and event.reference
+        assert event.actor.role == Role.COMMITTEE
+        assert policy.can(event.actor, "activity.suspend", suspended)
+
+    def test_one_class_has_the_departments_exception_to_the_cap(self, demo):
+        exception = CapException.objects.get()
+        assert exception.decision_number == "125/QĐ-SGDĐT" and exception.periods_allowed == 3
+        assert exception.recorded_by.role == Role.DEPARTMENT
+        tc = exception.tutoring_class
+        assert tc.slots.aggregate(n=Sum("periods"))["n"] == 3
+        assert rules.check_class(tc, list(tc.slots.all()), list(tc.teachers.all())) == []
+
+    def test_rosters_are_eligible_students_with_their_parents_paper_forms(self, demo):
+        enrollments = Enrollment.objects.select_related("activity__tutoringclass", "student")
+        assert enrollments.count() >= 20
+        for enrollment in enrollments:
+            tc = enrollment.activity.tutoringclass
+            assert tc.category == "remedial" and tc.status == "open"
+            assert enrollment.basis == "not_achieved"
+            assert rules.check_enrollment(tc, enrollment.student, enrollment.basis) == []
+            events = list(enrollment.consent_events.all())
+            if enrollment.status == "proposed":
+                assert events == []
+                continue
+            (event,) = events
+            assert event.kind == {"enrolled": "given", "declined": "declined"}[enrollment.status]
+            assert event.channel == "paper" and event.terms_hash == tc.terms_hash
+            assert enrollment.student.guardianships.filter(guardian=event.guardian).exists()
+            with event.scan.open("rb") as scan:
+                content = scan.read()
+            assert content.startswith(b"%PDF-1.4")
+            assert enrollment.student.national_id.encode() in content
+            offsets = [int(o) for o in re.findall(rb"(\d{10}) 00000 n", content)]
+            assert all(re.match(rb"\d+ 0 obj", content[o:]) for o in offsets)
+        statuses = Counter(enrollments.values_list("status", flat=True))
+        assert statuses["enrolled"] > 4 * statuses["proposed"] >= 8
+        assert statuses["declined"] == 1
+        # The parent with an account has a daughter awaiting her parents' answer.
+        daughter = Student.objects.get(national_id="3101234567", full_name="Vũ Minh Anh")
+        assert daughter.enrollments.get().status == "proposed"
+
 
 def test_seed_scale_creates_schools_students_and_scoped_staff(db):
     out = StringIO()
@@ -235,6 +382,40 @@ def test_seed_scale_creates_schools_students_and_scoped_staff(db):
             assert list(policy.visible(member, School)) == [school]
             assert policy.visible(member, Student).count() == 20
     assert Client().login(username="s.gv0000000", password=DEMO_PASSWORD)
+
+
+def test_seed_scale_creates_lawful_tutoring_classes_with_rosters(db):
+    out = StringIO()
+    call_command("seed_scale", "--schools", "3", "--students-per-school", "60", stdout=out)
+    assert "Lớp dạy thêm" in out.getvalue()
+    schools = School.objects.filter(moet_code__startswith="S")
+    assert {s.level for s in schools} >= {SchoolLevel.PRIMARY, SchoolLevel.LOWER_SECONDARY}
+    assert all(s.main_sessions.count() >= 10 for s in schools)
+    classes = TutoringClass.objects.filter(school__in=schools).select_related(
+        "school", "subject", "school_year"
+    )
+    assert classes.count() == 8 + 2  # a lower-secondary and a primary school
+    assert Counter(classes.values_list("status", flat=True))["open"] >= 8
+    for tc in classes:
+        slots, teachers = list(tc.slots.all()), list(tc.teachers.all())
+        assert slots and len(teachers) == 1 and teachers[0].school == tc.school
+        assert tc.kind == "tutoring" and tc.grade_min == tc.grade_max == tc.grade
+        assert tc.terms_hash == tc.compute_terms_hash()
+        assert rules.check_class(tc, slots, teachers) == [], tc.title
+        assert [e.to_status for e in tc.events.all()][-1] == tc.status
+        for enrollment in tc.enrollments.select_related("student"):
+            assert rules.check_enrollment(tc, enrollment.student, enrollment.basis) == []
+            if enrollment.status != "proposed":
+                event = enrollment.consent_events.get()
+                assert event.channel == "paper" and event.scan.name == "consent/scale.pdf"
+                assert event.terms_hash == tc.terms_hash
+    assert Enrollment.objects.filter(activity__in=classes).count() >= 8 * 15
+    assert ConsentEvent.objects.filter(kind="given").exists()
+    assert not Activity.objects.filter(kind="tutoring").exclude(
+        pk__in=TutoringClass.objects.values("pk")
+    ).exists()
+    assert Activity.objects.aggregate(Max("grade_max"))["grade_max__max"] <= 9
+    assert MainSession.objects.filter(school__in=schools).exists()
 
 
 def test_seed_scale_beside_the_demo_and_refuses_a_used_prefix(db):

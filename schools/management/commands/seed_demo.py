@@ -5,25 +5,38 @@ come from ``random.Random(2025)`` and the password hash from a fixed salt, so a 
 finds every row in place and writes nothing. Everything happens in one transaction.
 
 The name lists, school years and grade rules here are shared with ``seed_scale``.
+
+The demo spans every app, so this command (and ``seed_scale``) reach into ``tutoring`` although
+``schools`` otherwise never imports from the apps below it. Tutoring classes are made through
+``tutoring.services``, like a user would make them: each passes the rules and has its history.
+Their consent scans are small generated PDFs written to MEDIA_ROOT.
 """
 
 import datetime
 import random
+import unicodedata
 from importlib import import_module
 from typing import NamedTuple
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Role
 from schools import models, policy
 from schools.models import (
+    Activity,
+    ActivitySlot,
     AdministrativeUnit,
+    ConsentEvent,
+    Enrollment,
     Guardian,
     Guardianship,
+    MainSession,
     School,
     SchoolLevel,
     SchoolUserObjectPermission,
@@ -31,11 +44,15 @@ from schools.models import (
     StaffMember,
     Student,
     Subject,
+    SubjectResult,
     TeachingAssignment,
     Term,
     UnitUserObjectPermission,
 )
 from schools.services import role_grant
+from schools.uploads import validate_scan
+from tutoring import services
+from tutoring.models import CapException, Category, TutoringClass
 
 User = get_user_model()
 SUBJECTS = import_module("schools.migrations.0002_subjects").SUBJECTS
@@ -268,6 +285,191 @@ FAMILY = {
     ],
 }
 
+FAMILY_CODES = {code for code, *_ in FAMILY["children"]}
+
+# The main timetable by level: the morning and afternoon sessions of every weekday, and
+# Saturday morning where grades 10-12 are taught. Extra tutoring and linked programmes are
+# never scheduled inside them (Circular 29/2024, Art. 5(3)).
+T = datetime.time
+MAIN_TIMES = {
+    SchoolLevel.PRESCHOOL: [(T(7, 30), T(10, 30)), (T(14, 30), T(16, 30))],
+    SchoolLevel.PRIMARY: [(T(7, 15), T(10, 45)), (T(14, 0), T(16, 15))],
+}
+SECONDARY_TIMES = [(T(7, 0), T(11, 15)), (T(13, 30), T(16, 45))]
+
+
+def main_sessions(level: str, grade_max: int) -> list[tuple[int, datetime.time, datetime.time]]:
+    """(weekday, start, end) of each session of a school's main timetable."""
+    times = MAIN_TIMES.get(level, SECONDARY_TIMES)
+    sessions = [(day, start, end) for day in range(5) for start, end in times]
+    if grade_max >= 10:
+        sessions.append((5, *times[0]))
+    return sessions
+
+
+# Last term's results, the basis of remedial classes: mostly achieved; "not achieved" only in
+# the core subjects, for about one student in twenty, and for a share of each remedial
+# class's grade in its subject.
+RESULTS_YEAR, RESULTS_TERM = "2025-2026", 2
+CORE_SUBJECTS = ("toan", "ngu-van", "tieng-anh")
+NOT_ACHIEVED_RATE = 0.05
+REMEDIAL_SHARE = 0.4
+
+
+class Slot(NamedTuple):
+    weekday: int
+    start: datetime.time
+    end: datetime.time
+    periods: int
+    room: str
+
+
+def evening(weekday: int, room: str) -> tuple[Slot, ...]:
+    """One 90-minute session after the afternoon lessons: 2 periods, the weekly cap."""
+    return (Slot(weekday, T(17), T(18, 30), 2, room),)
+
+
+def two_evenings(room: str, start: str = "17:00", end: str = "17:45") -> tuple[Slot, ...]:
+    """One period on Tuesday and one on Thursday."""
+    start_time, end_time = T.fromisoformat(start), T.fromisoformat(end)
+    return (Slot(1, start_time, end_time, 1, room), Slot(3, start_time, end_time, 1, room))
+
+
+TERM_ONE = (datetime.date(2026, 9, 14), datetime.date(2027, 1, 9))
+WHOLE_YEAR = (datetime.date(2026, 9, 14), datetime.date(2027, 5, 22))
+GIFTED_SEASON = (datetime.date(2026, 9, 14), datetime.date(2027, 3, 13))
+FROM_DECEMBER = (datetime.date(2026, 12, 7), datetime.date(2027, 5, 22))
+
+
+class ClassSpec(NamedTuple):
+    school: str  # slug
+    title: str  # with the school, what a second run finds the class by
+    subject: str
+    grade: int
+    category: str
+    slots: tuple[Slot, ...]
+    status: str = Activity.Status.OPEN
+    dates: tuple[datetime.date, datetime.date] = TERM_ONE
+    capacity: int = 25
+    reason: str = ""  # why the head returned it or the authority suspended it
+    reference: str = ""
+    cap_exception: tuple[str, datetime.date, int] | None = None  # decision, date, periods
+    # The remedial roster: every student who did not achieve the subject last term is
+    # proposed; the parents of the last ``pending`` have not answered, of the last
+    # ``declined`` said no, of the others said yes on the paper form.
+    pending: int = 0
+    declined: int = 0
+
+
+Status = Activity.Status
+TUTORING_CLASSES = [
+    # The demo head's school: a class waiting for approval, the demo teacher's draft, and the
+    # parent's daughter proposed for remedial maths, her parents yet to answer.
+    ClassSpec("thcs.hongbang", "Phụ đạo Toán 7", "toan", 7, Category.REMEDIAL,
+              evening(0, "Phòng 7A1")),
+    ClassSpec("thcs.hongbang", "Ôn thi vào lớp 10 môn Toán", "toan", 9, Category.EXAM_REVIEW,
+              evening(2, "Phòng 9A1"), status=Status.SUBMITTED, dates=FROM_DECEMBER,
+              capacity=40),
+    ClassSpec("thcs.hongbang", "Bồi dưỡng học sinh giỏi Khoa học tự nhiên 9", "khtn", 9,
+              Category.GIFTED, two_evenings("Phòng thí nghiệm"), status=Status.DRAFT,
+              dates=FROM_DECEMBER, capacity=15),
+    ClassSpec("thpt.hongbang", "Phụ đạo Ngữ văn 11", "ngu-van", 11, Category.REMEDIAL,
+              evening(0, "Phòng 11A2")),
+    ClassSpec("thpt.hongbang", "Ôn thi tốt nghiệp THPT môn Hóa học", "hoa-hoc", 12,
+              Category.EXAM_REVIEW, evening(2, "Phòng Hóa học"), dates=WHOLE_YEAR, capacity=40),
+    # Three periods a week: more than the cap, by the Department's decision.
+    ClassSpec("thpt.hongbang", "Bồi dưỡng học sinh giỏi Vật lý 11", "vat-ly", 11,
+              Category.GIFTED,
+              (Slot(5, T(14), T(15, 30), 2, "Phòng Vật lý"), Slot(3, T(17), T(17, 45), 1,
+                                                                 "Phòng Vật lý")),
+              dates=GIFTED_SEASON, capacity=15,
+              cap_exception=("125/QĐ-SGDĐT", datetime.date(2026, 9, 8), 3)),
+    ClassSpec("thcs.ngoquyen", "Phụ đạo Toán 8", "toan", 8, Category.REMEDIAL,
+              evening(0, "Phòng 8A2")),
+    ClassSpec("thcs.ngoquyen", "Bồi dưỡng học sinh giỏi Lịch sử và Địa lý 9", "lich-su-dia-ly",
+              9, Category.GIFTED, evening(2, "Phòng 9A4"), status=Status.SUSPENDED,
+              dates=GIFTED_SEASON, capacity=15,
+              reason="Tạm dừng để kiểm tra theo phản ánh của phụ huynh về việc vận động học "
+                     "sinh tham gia lớp bồi dưỡng.",
+              reference="Công văn 412/UBND-VHXH ngày 16/11/2026"),
+    ClassSpec("thpt.lechan", "Phụ đạo Tiếng Anh 11", "tieng-anh", 11, Category.REMEDIAL,
+              evening(0, "Phòng 11A1")),
+    ClassSpec("thpt.lechan", "Ôn thi tốt nghiệp THPT môn Hóa học", "hoa-hoc", 12,
+              Category.EXAM_REVIEW, evening(2, "Phòng 12A2"), status=Status.RETURNED,
+              dates=FROM_DECEMBER, capacity=40,
+              reason="Đề nghị bổ sung kế hoạch ôn tập theo tuần và danh sách học sinh tự nguyện "
+                     "đăng ký trước khi trình lại."),
+    ClassSpec("thcs.anduong", "Phụ đạo Ngữ văn 7", "ngu-van", 7, Category.REMEDIAL,
+              evening(0, "Phòng 7A4"), pending=1),
+    ClassSpec("thcs.anduong", "Bồi dưỡng học sinh giỏi Ngữ văn 8", "ngu-van", 8,
+              Category.GIFTED, two_evenings("Phòng 8A2"), dates=GIFTED_SEASON, capacity=15),
+    ClassSpec("thpt.anduong", "Phụ đạo Toán 11", "toan", 11, Category.REMEDIAL,
+              evening(0, "Phòng 11A1"), declined=1),
+    ClassSpec("thpt.anduong", "Ôn thi tốt nghiệp THPT môn Toán", "toan", 12,
+              Category.EXAM_REVIEW, evening(2, "Phòng 12A1"), dates=WHOLE_YEAR, capacity=40),
+    ClassSpec("thpt.anduong", "Ôn thi tốt nghiệp THPT môn Tiếng Anh", "tieng-anh", 12,
+              Category.EXAM_REVIEW, evening(4, "Phòng 12A1"), dates=WHOLE_YEAR, capacity=40),
+    ClassSpec("thcs-thpt.nbk", "Phụ đạo Ngữ văn 8", "ngu-van", 8, Category.REMEDIAL,
+              evening(0, "Phòng 8A4")),
+    ClassSpec("thcs-thpt.nbk", "Ôn thi vào lớp 10 môn Tiếng Anh", "tieng-anh", 9,
+              Category.EXAM_REVIEW, evening(2, "Phòng 9A3"), dates=WHOLE_YEAR, capacity=40),
+    # Primary pupils: arts only (Art. 4(1)), after the afternoon lessons, 35-minute periods.
+    ClassSpec("th.quangtrung", "Câu lạc bộ Âm nhạc lớp 4", "am-nhac", 4, Category.ARTS,
+              two_evenings("Phòng Âm nhạc", "16:30", "17:05"), dates=WHOLE_YEAR),
+]
+
+# Where the demo's few teachers include none of a class's subject, it goes to a teacher of a
+# neighbouring subject (teachers train in pairs such as Toán–Tin, Văn–Sử), who is then
+# assigned the subject in a class of that grade as well.
+NEIGHBOUR_SUBJECTS = {
+    "toan": ["tin-hoc", "vat-ly", "khtn", "cong-nghe", "hoa-hoc"],
+    "ngu-van": ["lich-su", "dia-ly", "lich-su-dia-ly", "gdcd", "gdktpl"],
+}
+
+
+KIN = {"father": "Cha", "mother": "Mẹ", "guardian": "Người giám hộ"}
+
+
+def ensure_rule_policy() -> None:
+    """The Circular 29/2024 rule version that migration tutoring 0002 adds, put back after a
+    flush (the function itself skips it when present)."""
+    import_module("tutoring.migrations.0002_circular_29_2024").add_circular_29(django_apps, None)
+
+
+def ascii_text(text: str) -> str:
+    """For the PDF's built-in font, which has no Vietnamese letters."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def consent_form_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF standing in for the scan of a signed paper form."""
+    def escape(line):
+        return ascii_text(line).replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    text = " ".join(f"({escape(line)}) Tj 0 -22 Td" for line in lines)
+    content = f"BT /F1 13 Tf 60 780 Td {text} ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%EOF\n" % (
+        len(objects) + 1, xref)
+    return bytes(out)
+
+
 # The logins printed at the end, in this order; the tests read this list.
 DEMO_LOGINS = [
     ("Sở GD&ĐT (lãnh đạo, chuyên viên)", "so.gddt"),
@@ -334,6 +536,9 @@ class DemoCity:
         self.family()
         if self.with_admin:
             self.user("admin", "Quản trị hệ thống", is_staff=True, is_superuser=True)
+        self.timetables()
+        self.results()
+        self.tutoring()
 
     def units(self):
         self.province = upsert(
@@ -511,6 +716,168 @@ class DemoCity:
                     student=child, guardian=guardian, defaults={"relationship": relationship}
                 )
 
+    def active_schools(self):
+        return [(spec, self.school_by_slug[spec.slug]) for spec in SCHOOLS if not spec.merged_into]
+
+    def timetables(self):
+        for _spec, school in self.active_schools():
+            for weekday, start, end in main_sessions(school.level, school.grade_max):
+                upsert(MainSession, {"school_id": school.pk, "weekday": weekday, "start": start},
+                       end=end)
+
+    def results(self):
+        """Last term's results of the students of secondary schools, by the subjects of the
+        grade they were in. A school's own random stream keeps every school's results the
+        same whatever else changes."""
+        term = Term.objects.get(school_year=self.years[RESULTS_YEAR], number=RESULTS_TERM)
+        remedial = sorted((spec.school, spec.grade, spec.subject) for spec in TUTORING_CLASSES
+                          if spec.category == Category.REMEDIAL)
+        existing = set(SubjectResult.objects.filter(term=term)
+                       .values_list("student_id", "subject_id"))
+        new = []
+        for spec, school in self.active_schools():
+            if school.grade_min < 6:
+                continue
+            rng = random.Random(f"results-{spec.slug}")
+            students = list(school.students.order_by("national_id"))
+            failing = set()
+            for slug, grade, code in remedial:
+                if slug == spec.slug:
+                    in_grade = [s for s in students if s.grade == grade]
+                    share = min(len(in_grade), max(3, round(REMEDIAL_SHARE * len(in_grade))))
+                    failing |= {(s.pk, code) for s in rng.sample(in_grade, share)}
+                    failing |= {(s.pk, code) for s in in_grade if s.national_id in FAMILY_CODES}
+            for student in students:
+                for code in subjects_for_grade(student.grade - 1):
+                    achieved = (student.pk, code) not in failing and not (
+                        code in CORE_SUBJECTS and rng.random() < NOT_ACHIEVED_RATE
+                    )
+                    if (student.pk, self.subjects[code].pk) not in existing:
+                        new.append(SubjectResult(student=student, term=term,
+                                                 subject=self.subjects[code], achieved=achieved))
+        SubjectResult.objects.bulk_create(new)
+
+    def tutoring(self):
+        """Each class through the services, as staff, the head and the authority would make
+        it. A class found by its school and title is left as it is, whatever became of it."""
+        ensure_rule_policy()
+        for spec in TUTORING_CLASSES:
+            school = self.school_by_slug[spec.school]
+            if not TutoringClass.objects.filter(school=school, title=spec.title).exists():
+                self.tutoring_class(spec, school)
+
+    def teacher_for(self, school: School, subject: str, grade: int) -> StaffMember:
+        """A teacher of the school who teaches the subject, in the class's grade if any."""
+        year = self.years[CURRENT_YEAR]
+        assignments = list(
+            TeachingAssignment.objects.filter(
+                staff__school=school, staff__user__role=Role.STAFF, school_year=year
+            ).select_related("staff__user", "subject").order_by("staff__user__username", "homeroom")
+        )
+        teaching = [a for a in assignments if a.subject.code == subject]
+        if teaching:
+            in_grade = [a for a in teaching if self.grade_of(school, a.homeroom) == grade]
+            return (in_grade or teaching)[0].staff
+        neighbours = NEIGHBOUR_SUBJECTS.get(subject, [])
+        staff = min(assignments, key=lambda a: (a.subject.code not in neighbours,
+                                                a.staff.user.username)).staff
+        homeroom = (school.students.filter(grade=grade).order_by("homeroom")
+                    .values_list("homeroom", flat=True).first()) or f"{grade}A1"
+        TeachingAssignment.objects.get_or_create(
+            staff=staff, school_year=year, subject=self.subjects[subject], homeroom=homeroom
+        )
+        return staff
+
+    def tutoring_class(self, spec: ClassSpec, school: School):
+        teacher = self.teacher_for(school, spec.subject, spec.grade)
+        staff, head = teacher.user, User.objects.get(username=f"hieutruong.{spec.school}")
+        start, end = spec.dates
+        tc = TutoringClass(
+            school=school, school_year=self.years[CURRENT_YEAR], title=spec.title,
+            subject=self.subjects[spec.subject], grade=spec.grade, category=spec.category,
+            capacity=spec.capacity, monthly_fee=0, start_date=start, end_date=end,
+        )
+        slots = [ActivitySlot(**slot._asdict()) for slot in spec.slots]
+        if spec.cap_exception:
+            # Registered within the cap; the Department's decision then allows more.
+            tc = services.tutoring_class_save(actor=staff, tutoring_class=tc, slots=slots[:1],
+                                              teachers=[teacher])
+            number, decided_on, periods = spec.cap_exception
+            CapException.objects.create(
+                tutoring_class=tc, decision_number=number, decided_on=decided_on,
+                periods_allowed=periods, recorded_by=User.objects.get(username="so.gddt"),
+            )
+        tc = services.tutoring_class_save(actor=staff, tutoring_class=tc, slots=slots,
+                                          teachers=[teacher])
+        if spec.status == Status.DRAFT:
+            return
+        tc = services.tutoring_class_submit(actor=staff, tutoring_class=tc)
+        if spec.status == Status.RETURNED:
+            services.tutoring_class_return(actor=head, tutoring_class=tc, reason=spec.reason)
+            return
+        if spec.status == Status.SUBMITTED:
+            return
+        tc = services.tutoring_class_approve(actor=head, tutoring_class=tc)
+        tc = services.tutoring_class_open(actor=head, tutoring_class=tc)
+        if spec.category == Category.REMEDIAL:
+            self.roster(spec, tc, staff)
+        if spec.status == Status.SUSPENDED:
+            area = next(s.area for s in SCHOOLS if s.slug == spec.school)
+            authority = "so.gddt" if school.managed_by_department else f"ubnd.{area}"
+            services.tutoring_class_suspend(
+                actor=User.objects.get(username=authority), tutoring_class=tc,
+                reason=spec.reason, reference=spec.reference,
+            )
+
+    def roster(self, spec: ClassSpec, tc: TutoringClass, staff):
+        """Propose every student who did not achieve the subject last term, and record the
+        parents' paper forms. The parent with an account answers online (a later issue)."""
+        term = Term.objects.get(school_year=self.years[RESULTS_YEAR], number=RESULTS_TERM)
+        students = list(
+            Student.objects.filter(
+                school=tc.school, grade=tc.grade, status=Student.Status.STUDYING,
+                results__term=term, results__subject=tc.subject, results__achieved=False,
+            ).order_by("full_name", "national_id")
+        )
+        on_paper = [s for s in students if s.national_id not in FAMILY_CODES]
+        answered = len(on_paper) - spec.pending - spec.declined
+        for student in students:
+            enrollment = services.enrollment_propose(
+                actor=staff, tutoring_class=tc, student=student,
+                basis=Enrollment.Basis.NOT_ACHIEVED,
+                basis_note=f"{tc.subject.name} chưa đạt, học kỳ II năm học {RESULTS_YEAR}",
+            )
+            if student not in on_paper:
+                continue
+            position = on_paper.index(student)
+            if answered <= position < answered + spec.pending:
+                continue
+            declined = position >= answered + spec.pending
+            guardianship = student.guardianships.select_related("guardian").order_by("id").first()
+            services.consent_record_paper(
+                actor=staff, enrollment=enrollment, guardian=guardianship.guardian,
+                kind=ConsentEvent.Kind.DECLINED if declined else ConsentEvent.Kind.GIVEN,
+                scan=self.consent_scan(student, tc, guardianship, declined),
+                note="Gia đình tự kèm cặp ở nhà." if declined else "",
+            )
+
+    @staticmethod
+    def consent_scan(student, tc, guardianship, declined: bool) -> ContentFile:
+        answer = "Khong dong y" if declined else "Dong y"
+        scan = ContentFile(
+            consent_form_pdf([
+                "PHIEU DANG KY HOC THEM TRONG NHA TRUONG",
+                tc.school.name,
+                f"Lop: {tc.title} (mien phi)",
+                f"Hoc sinh: {student.full_name}, ma {student.national_id}, lop {student.homeroom}",
+                f"{KIN[guardianship.relationship]}: {guardianship.guardian.full_name}",
+                f"Y kien: {answer}",
+            ]),
+            name=f"phieu-dong-y-{student.national_id}.pdf",
+        )
+        validate_scan(scan)  # what the paper-consent form checks: the content, not the name
+        return scan
+
 
 def what_they_see(user) -> str:
     """One line per demo login, worked out through the policy like every page."""
@@ -530,8 +897,10 @@ def what_they_see(user) -> str:
                 "trường do UBND quản lý (mầm non, tiểu học, THCS)")
     if user.role == Role.PRINCIPAL:
         school = schools.first()
+        waiting = TutoringClass.objects.filter(school=school, status=Status.SUBMITTED).count()
         return (f"{school.name}: {school.staff.count()} cán bộ, giáo viên, "
-                f"{school.students.count()} học sinh")
+                f"{school.students.count()} học sinh"
+                + (f"; {waiting} lớp dạy thêm chờ duyệt" if waiting else ""))
     if user.role == Role.STAFF:
         school = schools.first()
         classes = sorted(set(policy.visible(user, TeachingAssignment).filter(
@@ -570,12 +939,19 @@ class Command(BaseCommand):
     def summary() -> str:
         schools = School.objects.filter(unit__path__startswith=f"{PROVINCE_CODE}/")
         merged = schools.filter(merged_into__isnull=False).count()
+        classes = TutoringClass.objects.filter(school__in=schools)
+        roster = Enrollment.objects.filter(activity__in=classes)
         return (
             f"Dữ liệu mẫu {PROVINCE_NAME}: "
             f"{AdministrativeUnit.objects.filter(path__startswith=f'{PROVINCE_CODE}/').count()}"
             f" đơn vị hành chính, {schools.count()} trường ({merged} đã sáp nhập), "
             f"{Student.objects.filter(school__in=schools).count()} học sinh, "
             f"{SchoolYear.objects.count()} năm học (hiện tại {CURRENT_YEAR}).\n"
+            f"Dạy thêm trong trường: {classes.count()} lớp "
+            f"({classes.filter(status=Status.OPEN).count()} đang học), "
+            f"{roster.filter(status=Enrollment.Status.ENROLLED).count()} học sinh có phiếu đồng ý "
+            f"của cha mẹ, {roster.filter(status=Enrollment.Status.PROPOSED).count()} chờ cha mẹ "
+            "trả lời.\n"
         )
 
     @staticmethod

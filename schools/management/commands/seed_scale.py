@@ -10,6 +10,13 @@ another ``--prefix``. Everything happens in one transaction.
 
 To add a model: write a ``step_<table>`` method that bulk-creates its rows (reading the ids
 earlier steps left on ``self``) and returns how many it wrote, and add it to ``STEPS``.
+
+Tutoring: each school gets its main timetable; each secondary school eight tutoring classes and
+each primary school two (arts, life skills), mostly open, with their weekly slots, a teacher,
+their status history and rosters of about twenty students whose parents answered on paper.
+The classes are lawful by construction: free, within the weekly cap, after the main sessions,
+no two of a school's classes at the same time, each subject and grade once per school (so no
+student goes over the cap), and a "not achieved" result for every remedial student.
 """
 
 import datetime
@@ -19,6 +26,7 @@ import re
 import time
 from array import array
 from itertools import islice
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -29,16 +37,26 @@ from django.db.models import Max
 
 from accounts.models import Role
 from schools.models import (
+    Activity,
+    ActivityEvent,
+    ActivitySlot,
     AdministrativeUnit,
+    ConsentEvent,
+    Enrollment,
     Guardian,
     Guardianship,
+    MainSession,
     School,
     SchoolLevel,
     SchoolUserObjectPermission,
     StaffMember,
     Student,
+    SubjectResult,
     TeachingAssignment,
+    Term,
 )
+from tutoring.models import Category, TutoringClass
+from tutoring.rules import BASIS_FOR_CATEGORY
 
 from .seed_demo import (
     ADULT_NAMES,
@@ -47,10 +65,16 @@ from .seed_demo import (
     DEMO_PASSWORD,
     LEVEL_GRADES,
     REFORM_DAY,
+    RESULTS_TERM,
+    RESULTS_YEAR,
     SURNAMES,
+    TERM_ONE,
+    WHOLE_YEAR,
     birth_year,
+    ensure_rule_policy,
     ensure_school_years,
     ensure_subjects,
+    main_sessions,
     refuse_in_production,
     subjects_for_grade,
 )
@@ -81,6 +105,49 @@ PHONE_PREFIX = "07"
 CLASS_SIZE = 35
 SCALE_SEED = 2025
 
+# Tutoring classes per school: (category, subject, grade); for secondary schools the grade is
+# counted back from the level's final grade (9 or 12). Each subject and grade once.
+SECONDARY_CLASSES = [
+    (Category.REMEDIAL, "toan", 2),
+    (Category.REMEDIAL, "ngu-van", 2),
+    (Category.REMEDIAL, "ngu-van", 1),
+    (Category.GIFTED, "toan", 1),
+    (Category.GIFTED, "tieng-anh", 1),
+    (Category.EXAM_REVIEW, "toan", 0),
+    (Category.EXAM_REVIEW, "ngu-van", 0),
+    (Category.EXAM_REVIEW, "tieng-anh", 0),
+]
+PRIMARY_CLASSES = [(Category.ARTS, "am-nhac", 4), (Category.LIFE_SKILLS, "ky-nang-song", 3)]
+T = datetime.time
+# Weekly slots, one set per class of a school, none overlapping another or the main sessions
+# (secondary afternoons end at 16:45, primary at 16:15).
+EVENINGS = [
+    *[((day, T(17), T(18, 30), 2),) for day in range(5)],
+    ((0, T(18, 40), T(19, 25), 1), (2, T(18, 40), T(19, 25), 1)),
+    ((1, T(18, 40), T(19, 25), 1), (3, T(18, 40), T(19, 25), 1)),
+    ((4, T(18, 40), T(20, 10), 2),),
+]
+AFTER_PRIMARY = [
+    ((1, T(16, 30), T(17, 5), 1), (3, T(16, 30), T(17, 5), 1)),
+    ((2, T(16, 30), T(17, 5), 1), (4, T(16, 30), T(17, 5), 1)),
+]
+TITLES = {
+    Category.REMEDIAL: "Phụ đạo {subject} {grade}",
+    Category.GIFTED: "Bồi dưỡng học sinh giỏi {subject} {grade}",
+    Category.ARTS: "Câu lạc bộ {subject} lớp {grade}",
+    Category.LIFE_SKILLS: "{subject} lớp {grade}",
+}
+CLASS_CAPACITY = 35
+ROSTER_SIZE = 20
+# The statuses a class went through, in order; most classes are open, and of every 20 one is
+# a draft, one submitted, one approved but not yet open, and one suspended.
+S = Activity.Status
+STATUS_PATH = [S.DRAFT, S.SUBMITTED, S.APPROVED, S.OPEN, S.SUSPENDED]
+RARE_STATUSES = {7: S.DRAFT, 13: S.SUBMITTED, 17: S.SUSPENDED, 19: S.APPROVED}
+SUSPENSION_REASON = "Tạm dừng để kiểm tra theo kế hoạch kiểm tra đột xuất."
+# Paper forms whose scans are not written to disk: a path, never opened.
+SCALE_SCAN = "consent/scale.pdf"
+
 STEPS = [
     ("units", "Đơn vị hành chính"),
     ("school_years", "Năm học, học kỳ"),
@@ -92,6 +159,14 @@ STEPS = [
     ("students", "Học sinh"),
     ("guardians", "Cha mẹ, người giám hộ"),
     ("guardianships", "Quan hệ phụ huynh – học sinh"),
+    ("main_sessions", "Buổi học chính khóa"),
+    ("tutoring_classes", "Lớp dạy thêm trong trường"),
+    ("tutoring_slots", "Lịch học hằng tuần"),
+    ("tutoring_teachers", "Giáo viên dạy lớp"),
+    ("tutoring_events", "Lịch sử trạng thái lớp"),
+    ("subject_results", "Kết quả học kỳ trước (chưa đạt)"),
+    ("enrollments", "Học sinh trong danh sách lớp"),
+    ("consent_events", "Phiếu đồng ý của cha mẹ"),
 ]
 
 
@@ -108,6 +183,32 @@ def is_mother(student: int, k: int) -> bool:
 
 def number(n: int) -> str:
     return f"{n:,}".replace(",", ".")
+
+
+def spread_levels(n: int):
+    """School levels in the national mix, spread evenly (smooth weighted round-robin): the
+    mix is exact at any size, and three schools already have a primary and a secondary one."""
+    total = sum(LEVEL_MIX.values())
+    credit = dict.fromkeys(LEVEL_MIX, 0)
+    for _ in range(n):
+        for level, weight in LEVEL_MIX.items():
+            credit[level] += weight
+        level = max(credit, key=credit.get)
+        credit[level] -= total
+        yield level
+
+
+class ScaleClass(NamedTuple):
+    pk: int
+    school: int  # index into the school lists
+    category: str
+    subject: str  # code
+    grade: int
+    slots: tuple
+    status: str
+    teacher: int  # staff member id
+    teacher_user: int
+    roster: list[int]  # indexes into ``student_ids``
 
 
 class Command(BaseCommand):
@@ -163,7 +264,10 @@ class Command(BaseCommand):
             t0 = time.perf_counter()
             with connection.cursor() as cursor:
                 for model in (User, School, StaffMember, SchoolUserObjectPermission,
-                              TeachingAssignment, Student, Guardian, Guardianship):
+                              TeachingAssignment, Student, Guardian, Guardianship, MainSession,
+                              Activity, TutoringClass, TutoringClass.teachers.through,
+                              ActivitySlot, ActivityEvent, SubjectResult, Enrollment,
+                              ConsentEvent):
                     cursor.execute(f'ANALYZE "{model._meta.db_table}"')
             self.say(f"  {'ANALYZE':<34} {'':>12}     {time.perf_counter() - t0:8.1f} s")
         self.say(
@@ -247,8 +351,7 @@ class Command(BaseCommand):
         return len(ids)
 
     def step_schools(self):
-        levels, weights = list(LEVEL_MIX), list(LEVEL_MIX.values())
-        self.levels = self.rng.choices(levels, weights, k=self.n_schools)
+        self.levels = list(spread_levels(self.n_schools))
         self.grades = [LEVEL_GRADES[level] for level in self.levels]
         schools = []
         for i, level in enumerate(self.levels):
@@ -404,3 +507,175 @@ class Command(BaseCommand):
 
         total = len(self.guardian_ids)
         return len(self.bulk(Guardianship, links(), total, "quan hệ"))
+
+    def step_main_sessions(self):
+        def sessions():
+            for s, school_id in enumerate(self.school_ids):
+                for weekday, start, end in main_sessions(self.levels[s], self.grades[s][1]):
+                    yield MainSession(school_id=school_id, weekday=weekday, start=start, end=end)
+
+        return len(self.bulk(MainSession, sessions()))
+
+    def class_plan(self, s: int) -> list[tuple[str, str, int, tuple]]:
+        """(category, subject, grade, slots) of the s-th school's tutoring classes."""
+        grade_min, grade_max = self.grades[s]
+        if self.levels[s] == SchoolLevel.PRIMARY:
+            return [(*spec, slots)
+                    for spec, slots in zip(PRIMARY_CLASSES, AFTER_PRIMARY, strict=True)]
+        if grade_min >= 6:
+            return [(category, code, grade_max - back, slots) for (category, code, back), slots
+                    in zip(SECONDARY_CLASSES, EVENINGS, strict=True)]
+        return []
+
+    def roster(self, s: int, grade: int, c: int) -> list[int]:
+        """About twenty students of the grade, a different run of them for each class."""
+        grade_min, grade_max = self.grades[s]
+        span = grade_max - grade_min + 1
+        in_grade = range(grade - grade_min, self.per_school, span)
+        take = min(ROSTER_SIZE, len(in_grade))
+        first = c * 7 % len(in_grade) if in_grade else 0
+        return [s * self.per_school + in_grade[(first + t) % len(in_grade)] for t in range(take)]
+
+    def step_tutoring_classes(self):
+        """The Activity rows with ``bulk_create``, then TutoringClass's own table, which
+        ``bulk_create`` refuses to fill (multi-table inheritance)."""
+        ensure_rule_policy()
+        subjects = ensure_subjects()
+        per = 1 + self.staff_per_school
+        plans, activities, n = [], [], 0
+        for s, school_id in enumerate(self.school_ids):
+            if not self.staff_per_school:
+                break  # a class needs a teacher
+            for c, (category, code, grade, slots) in enumerate(self.class_plan(s)):
+                status = RARE_STATUSES.get(n % 20, S.OPEN)
+                n += 1
+                k = c % self.staff_per_school
+                start, end = TERM_ONE if category == Category.REMEDIAL else WHOLE_YEAR
+                title = TITLES.get(category, "")
+                if category == Category.EXAM_REVIEW:
+                    title = ("Ôn thi vào lớp 10 môn {subject}" if grade == 9
+                             else "Ôn thi tốt nghiệp THPT môn {subject}")
+                activities.append(Activity(
+                    school_id=school_id, school_year_id=self.year.pk,
+                    kind=Activity.Kind.TUTORING,
+                    title=title.format(subject=subjects[code].name, grade=grade),
+                    grade_min=grade, grade_max=grade, monthly_fee=0, capacity=CLASS_CAPACITY,
+                    start_date=start, end_date=end, status=status,
+                    created_by_id=self.staff_ids[s][k],
+                ))
+                teacher, teacher_user = self.member_ids[s * per + 1 + k], self.staff_ids[s][k]
+                roster = (self.roster(s, grade, c)
+                          if STATUS_PATH.index(status) >= STATUS_PATH.index(S.APPROVED) else [])
+                plans.append((s, category, code, grade, slots, status, teacher, teacher_user,
+                              roster))
+        ids = self.bulk(Activity, activities)
+        self.classes = [ScaleClass(pk, *plan) for pk, plan in zip(ids, plans, strict=True)]
+        self.insert_child_rows(TutoringClass, (
+            TutoringClass(activity_ptr_id=c.pk, subject_id=subjects[c.subject].pk,
+                          grade=c.grade, category=c.category)
+            for c in self.classes
+        ))
+        return len(self.classes)
+
+    def insert_child_rows(self, model, objects):
+        """Write a multi-table-inheritance child's own columns (the parent rows exist),
+        converted for the database by each field as the ORM does."""
+        fields = model._meta.local_concrete_fields
+        quote = connection.ops.quote_name
+        sql = (f"INSERT INTO {quote(model._meta.db_table)} "
+               f"({', '.join(quote(field.column) for field in fields)}) "
+               f"VALUES ({', '.join(['%s'] * len(fields))})")
+        with connection.cursor() as cursor:
+            for chunk in chunks(objects, self.batch_size):
+                cursor.executemany(sql, [
+                    [field.get_db_prep_save(getattr(obj, field.attname), connection)
+                     for field in fields]
+                    for obj in chunk
+                ])
+
+    def step_tutoring_slots(self):
+        """The weekly slots, then each class's terms fingerprint, which covers them, from
+        ``compute_terms_hash`` itself."""
+        rows = len(self.bulk(ActivitySlot, (
+            ActivitySlot(activity_id=c.pk, weekday=weekday, start=start, end=end,
+                         periods=periods, room=f"Phòng {101 + i}")
+            for i, c in enumerate(self.classes)
+            for weekday, start, end, periods in c.slots
+        )))
+        self.terms_hashes = {}
+        for chunk in chunks((c.pk for c in self.classes), 500):
+            classes = TutoringClass.objects.filter(pk__in=chunk).order_by().prefetch_related(
+                "slots")
+            hashes = [Activity(pk=tc.pk, terms_hash=tc.compute_terms_hash()) for tc in classes]
+            Activity.objects.bulk_update(hashes, ["terms_hash"])
+            self.terms_hashes.update((a.pk, a.terms_hash) for a in hashes)
+        return rows
+
+    def step_tutoring_teachers(self):
+        through = TutoringClass.teachers.through
+        return len(self.bulk(through, (
+            through(tutoringclass_id=c.pk, staffmember_id=c.teacher) for c in self.classes
+        )))
+
+    def step_tutoring_events(self):
+        """Each class's way to its status: the teacher drafts and submits, the head approves
+        and opens, the managing authority suspends (no official accounts here)."""
+        def events():
+            for c in self.classes:
+                reached = STATUS_PATH[:STATUS_PATH.index(c.status) + 1]
+                for before, status in zip(["", *reached[:-1]], reached, strict=True):
+                    actor = {S.DRAFT: c.teacher_user, S.SUBMITTED: c.teacher_user,
+                             S.SUSPENDED: None}.get(status, self.principal_ids[c.school])
+                    yield ActivityEvent(
+                        activity_id=c.pk, actor_id=actor, from_status=before, to_status=status,
+                        reason=SUSPENSION_REASON if status == S.SUSPENDED else "",
+                    )
+
+        return len(self.bulk(ActivityEvent, events()))
+
+    def step_subject_results(self):
+        """A "not achieved" last term for every student on a remedial roster: their basis."""
+        term = Term.objects.get(school_year__name=RESULTS_YEAR, number=RESULTS_TERM)
+        subjects = ensure_subjects()
+        return len(self.bulk(SubjectResult, (
+            SubjectResult(student_id=self.student_ids[i], term_id=term.pk,
+                          subject_id=subjects[c.subject].pk, achieved=False)
+            for c in self.classes if c.category == Category.REMEDIAL
+            for i in c.roster
+        )))
+
+    def step_enrollments(self):
+        """Most on the roster; one in ten awaiting the parents' answer, one in 25 declined."""
+        self.answered = []  # (enrolment, class, student index) of the parents who answered
+        enrollments = []
+        subjects = ensure_subjects()
+        for c in self.classes:
+            basis = BASIS_FOR_CATEGORY[c.category]
+            note = (f"{subjects[c.subject].name} chưa đạt, học kỳ II năm học {RESULTS_YEAR}"
+                    if c.category == Category.REMEDIAL else "")
+            for i in c.roster:
+                n = len(enrollments)
+                status = (Enrollment.Status.PROPOSED if n % 10 == 9
+                          else Enrollment.Status.DECLINED if n % 25 == 12
+                          else Enrollment.Status.ENROLLED)
+                enrollment = Enrollment(
+                    activity_id=c.pk, student_id=self.student_ids[i], basis=basis,
+                    basis_note=note, status=status, proposed_by_id=c.teacher_user,
+                )
+                enrollments.append(enrollment)
+                if status != Enrollment.Status.PROPOSED:
+                    self.answered.append((enrollment, c, i))
+        return len(self.bulk(Enrollment, enrollments))  # sets each enrolment's pk
+
+    def step_consent_events(self):
+        g = self.guardians_per_student
+        return len(self.bulk(ConsentEvent, (
+            ConsentEvent(
+                enrollment_id=enrollment.pk, guardian_id=self.guardian_ids[i * g],
+                kind=(ConsentEvent.Kind.GIVEN if enrollment.status == Enrollment.Status.ENROLLED
+                      else ConsentEvent.Kind.DECLINED),
+                channel=ConsentEvent.Channel.PAPER, actor_id=c.teacher_user,
+                terms_hash=self.terms_hashes[c.pk], scan=SCALE_SCAN,
+            )
+            for enrollment, c, i in self.answered
+        )))
