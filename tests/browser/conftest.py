@@ -98,9 +98,10 @@ def screenshot():
 
 
 @pytest.fixture
-def demo_city(transactional_db, settings):
+def demo_city(transactional_db, settings, tmp_path):
     """The demo city of `make demo`, in the live server's database."""
     from django.core.management import call_command
 
     settings.AXES_ENABLED = False
+    settings.MEDIA_ROOT = tmp_path / "media"  # the demo's consent scans
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
