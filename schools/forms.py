@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import policy
-from .models import AdministrativeUnit, SchoolLevel, Term
+from .models import AdministrativeUnit, MainSession, SchoolLevel, Term, Weekday
 
 IMPORT_EXTENSIONS = {".xlsx", ".csv"}
 
@@ -76,3 +76,47 @@ class SchoolFilterForm(forms.Form):
         if data.get("unit"):
             schools = schools.filter(unit__path__startswith=data["unit"].path)
         return schools
+
+
+class MainSessionForm(forms.ModelForm):
+    class Meta:
+        model = MainSession
+        fields = ["weekday", "start", "end"]
+        widgets = {
+            "start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] <= data["start"]:
+            raise forms.ValidationError(_("A session must end after it starts."))
+        return data
+
+
+class BaseMainSessionFormSet(forms.BaseModelFormSet):
+    def clean(self):
+        super().clean()
+        kept = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("start") and form.cleaned_data.get("end")
+        ]
+        for i, one in enumerate(kept):
+            for other in kept[i + 1:]:
+                if (
+                    one["weekday"] == other["weekday"]
+                    and one["start"] < other["end"]
+                    and other["start"] < one["end"]
+                ):
+                    raise forms.ValidationError(
+                        _("Two sessions overlap on %(day)s.")
+                        % {"day": Weekday(one["weekday"]).label}
+                    )
+
+
+MainSessionFormSet = forms.modelformset_factory(
+    MainSession, form=MainSessionForm, formset=BaseMainSessionFormSet, extra=2, can_delete=True,
+    max_num=21,
+)

@@ -313,6 +313,7 @@ RULES = {
         (user.is_superuser or user.role in SCHOOL_ROLES) and _sees(user, obj)
     ),
     "schools.import": _is_role(Role.DEPARTMENT),
+    "school.edit_timetable": _heads,
     "units.view": _is_role(Role.DEPARTMENT, Role.COMMITTEE, Role.INSPECTOR),
     # Activities (tutoring classes, linked programmes); ``obj`` is the activity, or the
     # school for "propose".

@@ -14,6 +14,7 @@ urlpatterns = [
     path("schools/<int:pk>/students/import/", views.student_import, name="student_import"),
     path("schools/<int:pk>/results/import/", views.result_import, name="results_import"),
     path("schools/<int:pk>/staff/", views.staff_list, name="staff_list"),
+    path("schools/<int:pk>/timetable/", views.timetable, name="timetable"),
     path("students/<int:pk>/", views.student_detail, name="student_detail"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
 ]

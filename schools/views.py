@@ -1,19 +1,25 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.audit import audit_record
+
 from . import policy
-from .forms import ImportForm, ResultsImportForm, SchoolFilterForm
+from .forms import ImportForm, MainSessionFormSet, ResultsImportForm, SchoolFilterForm
 from .imports import results_import, schools_import, students_import
 from .models import (
     Activity,
     AdministrativeUnit,
     Guardianship,
     ImportBatch,
+    MainSession,
     School,
     SchoolYear,
     StaffMember,
@@ -74,6 +80,7 @@ def school_detail(request, pk):
         "may_view_staff": policy.can(request.user, "school.view_staff", school),
         "may_import": policy.can(request.user, "school.import_students", school),
         "may_import_results": policy.can(request.user, "school.import_results", school),
+        "may_edit_timetable": policy.can(request.user, "school.edit_timetable", school),
         "student_count": school.students.filter(status=Student.Status.STUDYING).count(),
         "staff_count": school.staff.filter(is_active=True).count(),
         "tutoring_count": school.activities.filter(kind=Activity.Kind.TUTORING).count(),
@@ -218,3 +225,30 @@ def school_import(request):
 def import_detail(request, pk):
     batch = policy.get_object_or_404(request.user, ImportBatch, pk=pk)
     return render(request, "schools/import_detail.html", {"batch": batch})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def timetable(request, pk):
+    """The school's main-timetable sessions, which tutoring and linked programmes must stay
+    out of. Kept by the head of the school."""
+    school = policy.get_object_or_404(request.user, School, pk=pk)
+    _require(request.user, "school.edit_timetable", school)
+    sessions = MainSession.objects.filter(school=school).order_by("weekday", "start")
+    formset = MainSessionFormSet(request.POST or None, queryset=sessions, prefix="sessions")
+    if request.method == "POST" and formset.is_valid():
+        with transaction.atomic():
+            for form in formset.deleted_forms:
+                if form.instance.pk:
+                    form.instance.delete()
+            for session in formset.save(commit=False):
+                session.school = school
+                session.save()
+            audit_record(
+                actor=request.user, action="timetable_edit", obj=school,
+                summary="; ".join(str(s) for s in sessions.all()),
+            )
+        messages.success(request, _("The main timetable is saved. Tutoring classes are "
+                                    "checked against it tonight and on their next change."))
+        return redirect("schools:timetable", pk=school.pk)
+    return render(request, "schools/timetable.html", {"school": school, "formset": formset})

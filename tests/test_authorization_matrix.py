@@ -86,6 +86,7 @@ ROWS = {
     "schools:student_list": Row(allowed=frozenset({DEPT, COMM, PRIN, STAFF}), kwargs=school),
     "schools:student_import": Row(allowed=frozenset({PRIN}), kwargs=school),
     "schools:results_import": Row(allowed=frozenset({PRIN, STAFF}), kwargs=school),
+    "schools:timetable": Row(allowed=frozenset({PRIN}), kwargs=school),
     "schools:staff_list": Row(allowed=ALL - {PARENT}, kwargs=school),
     "schools:student_detail": Row(allowed=ALL - {INSP}, kwargs=student),
     "schools:import_detail": Row(allowed=frozenset({DEPT, PRIN}), kwargs=import_batch),
