@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.test import Client, override_settings
+from django.urls import reverse
 
 from accounts.models import Role
 from schools import policy
@@ -34,7 +35,7 @@ from schools.models import (
     TeachingAssignment,
 )
 from tutoring import rules
-from tutoring.models import CapException, TutoringClass
+from tutoring.models import CapException, OutsideTutoringDeclaration, TutoringClass
 
 User = get_user_model()
 DIACRITICS = set("ăâđêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
@@ -103,7 +104,8 @@ def test_seed_demo_twice_duplicates_nothing(db, media_root):
     for label in ("schools.MainSession", "schools.SubjectResult", "tutoring.TutoringClass",
                   "tutoring.TutoringClass_teachers", "schools.ActivitySlot",
                   "schools.ActivityEvent", "schools.Enrollment", "schools.ConsentEvent",
-                  "tutoring.CapException"):
+                  "tutoring.CapException", "tutoring.OutsideTutoringDeclaration",
+                  "tutoring.OutsideTutoringDeclaration_students"):
         assert first[label] > 0, label
 
 
@@ -360,6 +362,28 @@ class TestDemoCity:
         # The parent with an account has a daughter awaiting her parents' answer.
         daughter = Student.objects.get(national_id="3101234567", full_name="Vũ Minh Anh")
         assert daughter.enrollments.get().status == "proposed"
+
+    def test_teachers_declare_outside_tutoring_and_the_flagged_ones_await_the_head(self, demo):
+        declarations = OutsideTutoringDeclaration.objects.select_related("teacher__school")
+        assert declarations.count() == 3
+        flags = {d.teacher.user.username: ([v.rule for v in rules.check_declaration(d)], d)
+                 for d in declarations}
+        rules_found, clean = flags["giaovien.thcs.hongbang"]
+        assert rules_found == [] and clean.status == "acknowledged"
+        assert clean.acknowledged_by == user("hieutruong.thcs.hongbang")
+        assert clean.students.count() == 1
+        rules_found, own = flags["giaovien2.thcs.hongbang"]
+        assert rules_found == ["T2"] and own.status == "submitted"
+        assert policy.can(user("hieutruong.thcs.hongbang"), "declaration.acknowledge", own)
+        rules_found, runs = flags["giaovien2.thpt.lechan"]
+        assert rules_found == ["T3"] and runs.manages_establishment
+        assert "1 báo cáo dạy thêm ngoài nhà trường chờ xác nhận" in demo
+        page = Client()
+        page.force_login(user("hieutruong.thcs.hongbang"))
+        content = page.get(reverse("tutoring:breaches")).content.decode()
+        assert reverse("tutoring:declaration_detail", args=[own.pk]) in content
+        assert reverse("tutoring:declaration_detail", args=[clean.pk]) not in content
+        assert reverse("tutoring:declaration_detail", args=[runs.pk]) not in content
 
 
 def test_seed_scale_creates_schools_students_and_scoped_staff(db):

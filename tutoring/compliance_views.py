@@ -1,18 +1,49 @@
 """What breaks the rules now: every class in the user's scope whose last check found a
-breach, with the rules it breaks."""
+breach, with the rules it breaks, and every current outside-tutoring declaration in the
+scope that shows a flag."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import render
 
 from accounts.models import Role
 from schools import policy
 from schools.models import School
 
-from .models import TutoringClass
+from .declaration_views import _current, _flag, _listed
+from .models import OutsideTutoringDeclaration, TutoringClass
 
 OVERSEERS = {Role.PRINCIPAL, Role.COMMITTEE, Role.DEPARTMENT, Role.INSPECTOR}
+Declaration = OutsideTutoringDeclaration
+
+
+def _flagged_declarations(user):
+    """The current declarations visible to ``user`` that show a flag, each with
+    ``breaches``: one row per rule (code, reference, how many flags), naming no student.
+    Only those that can show a flag are read (a listed student, or a public-school teacher
+    running the establishment); the flags come from the declarations lists' bulk check."""
+    students = Declaration.students.through.objects.filter(
+        outsidetutoringdeclaration_id=OuterRef("pk")
+    )
+    candidates = _current(policy.visible(user, Declaration)).filter(
+        Exists(students)
+        | Q(manages_establishment=True, teacher__school__ownership=School.Ownership.PUBLIC)
+    )
+    ordered = _listed(candidates).order_by(
+        "teacher__school__name", "teacher__user__full_name", "-created_at", "id"
+    )
+    flagged = [d for d in _flag(list(ordered)) if d.flags]
+    for declaration in flagged:
+        references = {}
+        for flag in declaration.flags:
+            references.setdefault(flag.rule, flag.reference)
+        declaration.breaches = [
+            {"rule": rule, "reference": ref, "count": declaration.flag_counts[rule]}
+            for rule, ref in references.items()
+        ]
+    return flagged
 
 
 @login_required
@@ -25,16 +56,22 @@ def breaches(request):
         .select_related("school", "subject")
         .order_by("school__name", "title", "id")
     )
-    school_id = request.GET.get("school", "")
-    if school_id.isdigit():
-        classes = classes.filter(school_id=int(school_id))
-    page = Paginator(classes, 50).get_page(request.GET.get("page"))
+    declarations = _flagged_declarations(request.user)
     schools = (
         policy.visible(request.user, School)
-        .filter(activities__in=classes.values("pk"))
+        .filter(
+            Q(activities__in=classes.values("pk"))
+            | Q(pk__in={d.teacher.school_id for d in declarations})
+        )
         .distinct()
         .order_by("name")
     )
+    school_id = request.GET.get("school", "")
+    if school_id.isdigit():
+        classes = classes.filter(school_id=int(school_id))
+        declarations = [d for d in declarations if d.teacher.school_id == int(school_id)]
+    page = Paginator(classes, 50).get_page(request.GET.get("page"))
     return render(request, "tutoring/breaches.html", {
         "page": page, "schools": schools, "school_id": school_id,
+        "declarations": declarations,
     })

@@ -9,7 +9,8 @@ The name lists, school years and grade rules here are shared with ``seed_scale``
 The demo spans every app, so this command (and ``seed_scale``) reach into ``tutoring`` although
 ``schools`` otherwise never imports from the apps below it. Tutoring classes are made through
 ``tutoring.services``, like a user would make them: each passes the rules and has its history.
-Their consent scans are small generated PDFs written to MEDIA_ROOT.
+Their consent scans are small generated PDFs written to MEDIA_ROOT. Teachers' declarations of
+outside tutoring go through the services too, a few of them with the flags a head must see.
 """
 
 import datetime
@@ -52,7 +53,12 @@ from schools.models import (
 from schools.services import role_grant
 from schools.uploads import validate_scan
 from tutoring import services
-from tutoring.models import CapException, Category, TutoringClass
+from tutoring.models import (
+    CapException,
+    Category,
+    OutsideTutoringDeclaration,
+    TutoringClass,
+)
 
 User = get_user_model()
 SUBJECTS = import_module("schools.migrations.0002_subjects").SUBJECTS
@@ -427,6 +433,40 @@ NEIGHBOUR_SUBJECTS = {
 }
 
 
+class DeclarationSpec(NamedTuple):
+    """A teacher's declaration of outside tutoring (form 03). ``students``: "taught" lists
+    the first student of a class the teacher teaches (the rule T2 flags it), "untaught" one
+    of a class they do not teach, "" none."""
+
+    teacher: str  # username
+    subject: str
+    establishment: str
+    registration: str  # with the teacher and the year, what a second run finds it by
+    location: str
+    schedule: str
+    students: str = ""
+    manages: bool = False  # a public-school teacher running it: the rule T3 flags it
+    relationship: str = ""
+    acknowledged: bool = False
+
+
+DECLARATIONS = [
+    # The demo head's school: the demo teacher's lawful declaration, acknowledged, and a
+    # colleague's listing a student of their own class, waiting for the head.
+    DeclarationSpec("giaovien.thcs.hongbang", "toan", "Trung tâm Văn hóa Tri Thức",
+                    "0201987654", "Số 27 Điện Biên Phủ, phường Hồng Bàng",
+                    "Thứ Bảy 08:00–09:30", students="untaught", acknowledged=True),
+    DeclarationSpec("giaovien2.thcs.hongbang", "tieng-anh", "Trung tâm Ngoại ngữ Ánh Dương",
+                    "0201456789", "Số 15 Lạch Tray, phường Lê Chân",
+                    "Thứ Ba, Thứ Năm 18:00–19:30", students="taught"),
+    # A teacher of a public school who runs the establishment (the licence is her husband's).
+    DeclarationSpec("giaovien2.thpt.lechan", "toan", "Trung tâm Bồi dưỡng Kiến thức Tương Lai",
+                    "0202345678", "Số 40 Tô Hiệu, phường Lê Chân",
+                    "Thứ Hai, Thứ Tư 19:00–20:30", manages=True,
+                    relationship="Vợ của người đứng tên đăng ký kinh doanh"),
+]
+
+
 KIN = {"father": "Cha", "mother": "Mẹ", "guardian": "Người giám hộ"}
 
 
@@ -765,6 +805,8 @@ class DemoCity:
             school = self.school_by_slug[spec.school]
             if not TutoringClass.objects.filter(school=school, title=spec.title).exists():
                 self.tutoring_class(spec, school)
+        for spec in DECLARATIONS:
+            self.declaration(spec)
 
     def teacher_for(self, school: School, subject: str, grade: int) -> StaffMember:
         """A teacher of the school who teaches the subject, in the class's grade if any."""
@@ -861,6 +903,44 @@ class DemoCity:
                 note="Gia đình tự kèm cặp ở nhà." if declined else "",
             )
 
+    def declaration(self, spec: DeclarationSpec):
+        """A teacher's declaration, found again by teacher, year and registration number."""
+        year = self.years[CURRENT_YEAR]
+        teacher = StaffMember.objects.select_related("school", "user").get(
+            user__username=spec.teacher
+        )
+        if OutsideTutoringDeclaration.objects.filter(
+            teacher=teacher, school_year=year, establishment_registration=spec.registration
+        ).exists():
+            return
+        taught = set(teacher.assignments.filter(school_year=year)
+                     .values_list("homeroom", flat=True))
+        students = teacher.school.students.filter(status=Student.Status.STUDYING).exclude(
+            national_id__in=FAMILY_CODES
+        ).order_by("national_id")
+        if spec.students == "taught":
+            students = students.filter(homeroom__in=taught)[:1]
+        elif spec.students == "untaught":
+            students = students.exclude(homeroom__in=taught)[:1]
+        else:
+            students = students.none()
+        declaration = services.declaration_submit(
+            actor=teacher.user,
+            declaration=OutsideTutoringDeclaration(
+                teacher=teacher, school_year=year, subject=self.subjects[spec.subject],
+                location=f"{spec.location}, thành phố Hải Phòng",
+                form=OutsideTutoringDeclaration.Form.IN_PERSON, schedule=spec.schedule,
+                establishment_name=spec.establishment,
+                establishment_registration=spec.registration,
+                manages_establishment=spec.manages, relationship_to_holder=spec.relationship,
+            ),
+            students=list(students),
+        )
+        if spec.acknowledged:
+            slug = spec.teacher.split(".", 1)[1]
+            head = User.objects.get(username=f"hieutruong.{slug}")
+            services.declaration_acknowledge(actor=head, declaration=declaration)
+
     @staticmethod
     def consent_scan(student, tc, guardianship, declined: bool) -> ContentFile:
         answer = "Khong dong y" if declined else "Dong y"
@@ -898,9 +978,14 @@ def what_they_see(user) -> str:
     if user.role == Role.PRINCIPAL:
         school = schools.first()
         waiting = TutoringClass.objects.filter(school=school, status=Status.SUBMITTED).count()
+        declared = OutsideTutoringDeclaration.objects.filter(
+            teacher__school=school, status=OutsideTutoringDeclaration.Status.SUBMITTED
+        ).count()
         return (f"{school.name}: {school.staff.count()} cán bộ, giáo viên, "
                 f"{school.students.count()} học sinh"
-                + (f"; {waiting} lớp dạy thêm chờ duyệt" if waiting else ""))
+                + (f"; {waiting} lớp dạy thêm chờ duyệt" if waiting else "")
+                + (f"; {declared} báo cáo dạy thêm ngoài nhà trường chờ xác nhận"
+                   if declared else ""))
     if user.role == Role.STAFF:
         school = schools.first()
         classes = sorted(set(policy.visible(user, TeachingAssignment).filter(
