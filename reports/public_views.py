@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 
 from schools.models import Activity, School, StaffMember
-from tutoring.models import TutoringClass
+from tutoring.models import OutsideTutoringDeclaration, TutoringClass
 
 PUBLIC_STATUSES = [Activity.Status.OPEN, Activity.Status.SUSPENDED]
 
@@ -19,4 +19,16 @@ def school(request, pk):
         )
         .order_by("grade", "subject__name", "id")
     )
-    return render(request, "reports/public_school.html", {"school": school, "classes": classes})
+    # The list the head chose to publish: who tutors outside, what, where and when. No
+    # student appears in it.
+    outside = (
+        OutsideTutoringDeclaration.objects.filter(teacher__school=school, published=True)
+        .exclude(status=OutsideTutoringDeclaration.Status.SUPERSEDED)
+        .select_related("teacher__user", "subject")
+        .order_by("teacher__user__full_name", "id")
+    )
+    return render(
+        request,
+        "reports/public_school.html",
+        {"school": school, "classes": classes, "outside": outside},
+    )

@@ -328,7 +328,8 @@ RULES = {
     "declaration.submit": lambda user, obj: _works_in(user, obj)
     and (isinstance(obj, School) or _owns(user, obj)),
     "declaration.view_school": _works_in,
-    "declaration.acknowledge": _heads,
+    # A head acknowledges the teachers' declarations, never their own.
+    "declaration.acknowledge": lambda user, obj: _heads(user, obj) and not _owns(user, obj),
     "declaration.publish": _heads,
     "declaration.oversee": _is_role(Role.DEPARTMENT, Role.COMMITTEE),
 }

@@ -457,3 +457,11 @@ def test_list_query_count_is_constant(world, who, url_name, school_arg):
     assert len(response.context["page"].object_list) == 13
     flagged = [d for d in response.context["page"].object_list if d.flags]
     assert flagged  # the flags are computed from the prefetched rows, not by extra queries
+
+
+def test_a_head_cannot_acknowledge_their_own_declaration(world):
+    from schools import policy
+
+    own = world.declaration_far  # declared by the far school's principal
+    assert not policy.can(world.far_principal, "declaration.acknowledge", own)
+    assert policy.can(world.principal, "declaration.acknowledge", world.declaration_a)

@@ -209,3 +209,17 @@ def test_the_public_page_shows_open_classes_and_no_student(world):
     assert world.draft_a.title not in page
     assert world.student_a.full_name not in page
     assert world.student_a.national_id not in page
+
+
+def test_the_published_list_of_outside_tutors_is_public_and_names_no_student(world):
+    from tutoring.models import OutsideTutoringDeclaration
+
+    declaration = world.declaration_a
+    declaration.students.add(world.student_a)
+    url = reverse("public:school", args=[world.school_a.pk])
+    assert declaration.establishment_name not in Client().get(url).content.decode()
+    OutsideTutoringDeclaration.objects.filter(pk=declaration.pk).update(published=True)
+    page = Client().get(url).content.decode()
+    assert declaration.establishment_name in page
+    assert world.staff.full_name in page
+    assert world.student_a.full_name not in page
