@@ -110,11 +110,17 @@ TRANSITIONS = {
 }
 
 
+def transition_rule(name, status):
+    """The (sources, target, action, needs_reason) of the user's action ``name`` on a class
+    in ``status``: closing a suspended class is the authority's decision, not the head's."""
+    if name == "close" and status == Status.SUSPENDED:
+        name = "close_suspended"
+    return TRANSITIONS[name]
+
+
 def _transition(actor, tutoring_class, name, reason="", reference=""):
     tc = TutoringClass.objects.select_for_update().get(pk=tutoring_class.pk)
-    if name == "close" and tc.status == Status.SUSPENDED:
-        name = "close_suspended"  # closing a suspended class is the authority's decision
-    sources, target, action, needs_reason = TRANSITIONS[name]
+    sources, target, action, needs_reason = transition_rule(name, tc.status)
     _require(actor, action, tc)
     if tc.status not in sources:
         raise ValidationError(
@@ -145,7 +151,6 @@ TRANSITION_LABELS = {
     "close": gettext_lazy("closed"),
     "suspend": gettext_lazy("suspended"),
     "resume": gettext_lazy("resumed"),
-    "close_suspended": gettext_lazy("closed"),
 }
 
 

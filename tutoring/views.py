@@ -181,8 +181,7 @@ def class_check(request, pk):
 def _transitions_for(user, tc):
     available = []
     for name in ACTIONS:
-        key = "close_suspended" if name == "close" and tc.status == "suspended" else name
-        sources, _target, action, needs_reason = services.TRANSITIONS[key]
+        sources, _target, action, needs_reason = services.transition_rule(name, tc.status)
         if tc.status in sources and policy.can(user, action, tc):
             available.append(
                 {
@@ -245,9 +244,7 @@ def class_transition(request, pk, action):
     if action == "suspend":
         kwargs["reference"] = form.cleaned_data.get("reference", "")
     try:
-        ACTIONS[action](**kwargs)
-    except PermissionDenied:
-        raise
+        tc = ACTIONS[action](**kwargs)
     except services.RuleViolations as error:
         for violation in error.violations:
             messages.error(request, str(violation))
@@ -258,7 +255,7 @@ def class_transition(request, pk, action):
         messages.success(
             request,
             _("Done: the class is now '%(status)s'.")
-            % {"status": TutoringClass.objects.get(pk=tc.pk).get_status_display()},
+            % {"status": tc.get_status_display()},
         )
     return redirect("tutoring:class_detail", pk=tc.pk)
 
