@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import policy
-from .models import AdministrativeUnit, MainSession, SchoolLevel, Term, Weekday
+from .models import AdministrativeUnit, ConsentEvent, MainSession, SchoolLevel, Term, Weekday
+from .uploads import validate_scan
 
 IMPORT_EXTENSIONS = {".xlsx", ".csv"}
 
@@ -100,11 +101,13 @@ class BaseMainSessionFormSet(forms.BaseModelFormSet):
         kept = [
             form.cleaned_data
             for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
-            and form.cleaned_data.get("start") and form.cleaned_data.get("end")
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("start")
+            and form.cleaned_data.get("end")
         ]
         for i, one in enumerate(kept):
-            for other in kept[i + 1:]:
+            for other in kept[i + 1 :]:
                 if (
                     one["weekday"] == other["weekday"]
                     and one["start"] < other["end"]
@@ -117,6 +120,24 @@ class BaseMainSessionFormSet(forms.BaseModelFormSet):
 
 
 MainSessionFormSet = forms.modelformset_factory(
-    MainSession, form=MainSessionForm, formset=BaseMainSessionFormSet, extra=2, can_delete=True,
+    MainSession,
+    form=MainSessionForm,
+    formset=BaseMainSessionFormSet,
+    extra=2,
+    can_delete=True,
     max_num=21,
 )
+
+
+class PaperConsentForm(forms.Form):
+    guardian = forms.ModelChoiceField(label=_("Parent or guardian"), queryset=None)
+    kind = forms.ChoiceField(label=_("Decision"), choices=ConsentEvent.Kind.choices)
+    scan = forms.FileField(
+        label=_("Scan of the signed form (PDF, JPEG or PNG, at most 10 MB)"),
+        validators=[validate_scan],
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+    def __init__(self, *args, guardians, **kwargs):
+        super().__init__(*args, label_suffix="", **kwargs)
+        self.fields["guardian"].queryset = guardians

@@ -3,7 +3,7 @@
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -12,7 +12,8 @@ from guardian.shortcuts import assign_perm, remove_perm
 from accounts.audit import audit_record
 from accounts.models import Role
 
-from .models import AdministrativeUnit, School, StaffMember
+from . import policy
+from .models import AdministrativeUnit, ConsentEvent, Enrollment, School, StaffMember
 from .policy import SCHOOL_PERMISSION, SCHOOL_ROLES, UNIT_ROLES
 
 User = get_user_model()
@@ -102,3 +103,60 @@ def role_revoke_school(*, actor, user: User, school: School) -> None:
     StaffMember.objects.filter(user=user, school=school).update(is_active=False)
     School.objects.filter(pk=school.pk, head=user).update(head=None)
     audit_record(actor=actor, action="role_revoke", obj=user, summary=str(school))
+
+
+CONSENT_STATUS = {
+    ConsentEvent.Kind.GIVEN: Enrollment.Status.ENROLLED,
+    ConsentEvent.Kind.DECLINED: Enrollment.Status.DECLINED,
+    ConsentEvent.Kind.WITHDRAWN: Enrollment.Status.WITHDRAWN,
+}
+
+
+@transaction.atomic
+def consent_record_paper(*, actor, enrollment, guardian, kind, scan, note=""):
+    """Staff record a parent's decision made on a signed paper form, with its scan. Until
+    parents act online (a later issue) this is how a student joins a roster. Declining and
+    withdrawing are always possible; agreeing only while the activity takes consents."""
+    enrollment = (
+        Enrollment.objects.select_for_update().select_related("activity").get(pk=enrollment.pk)
+    )
+    activity = enrollment.activity
+    if not policy.can(actor, "activity.manage_roster", activity):
+        raise PermissionDenied("activity.manage_roster")
+    if not enrollment.student.guardianships.filter(guardian=guardian).exists():
+        raise ValidationError({"guardian": _("This person is not a guardian of the student.")})
+    if not scan:
+        raise ValidationError({"scan": _("Attach the scan of the signed form.")})
+    if kind == ConsentEvent.Kind.GIVEN and not activity.accepts_consent():
+        raise ValidationError(
+            _("'%(title)s' is %(status)s: no consent can be recorded for it now.")
+            % {"title": activity.title, "status": activity.get_status_display().lower()}
+        )
+    if kind == ConsentEvent.Kind.GIVEN:
+        on_roster = activity.enrollments.filter(status=Enrollment.Status.ENROLLED).exclude(
+            pk=enrollment.pk
+        )
+        if on_roster.count() >= activity.capacity:
+            raise ValidationError(
+                _("No place is left: %(capacity)s places, all taken.")
+                % {"capacity": activity.capacity}
+            )
+    event = ConsentEvent.objects.create(
+        enrollment=enrollment,
+        kind=kind,
+        guardian=guardian,
+        channel=ConsentEvent.Channel.PAPER,
+        actor=actor,
+        terms_hash=activity.terms_hash,
+        scan=scan,
+        note=note,
+    )
+    enrollment.status = CONSENT_STATUS[kind]
+    enrollment.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action=f"consent_{kind}",
+        obj=enrollment,
+        summary=f"{enrollment.student.national_id}: {kind} (paper)",
+    )
+    return event

@@ -17,4 +17,5 @@ urlpatterns = [
     path("schools/<int:pk>/timetable/", views.timetable, name="timetable"),
     path("students/<int:pk>/", views.student_detail, name="student_detail"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
+    path("enrolments/<int:pk>/consent/", views.consent_paper, name="consent_paper"),
 ]

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
@@ -11,12 +11,19 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.audit import audit_record
 
-from . import policy
-from .forms import ImportForm, MainSessionFormSet, ResultsImportForm, SchoolFilterForm
+from . import policy, services
+from .forms import (
+    ImportForm,
+    MainSessionFormSet,
+    PaperConsentForm,
+    ResultsImportForm,
+    SchoolFilterForm,
+)
 from .imports import results_import, schools_import, students_import
 from .models import (
     Activity,
     AdministrativeUnit,
+    Enrollment,
     Guardianship,
     ImportBatch,
     MainSession,
@@ -245,10 +252,55 @@ def timetable(request, pk):
                 session.school = school
                 session.save()
             audit_record(
-                actor=request.user, action="timetable_edit", obj=school,
+                actor=request.user,
+                action="timetable_edit",
+                obj=school,
                 summary="; ".join(str(s) for s in sessions.all()),
             )
-        messages.success(request, _("The main timetable is saved. Tutoring classes are "
-                                    "checked against it tonight and on their next change."))
+        messages.success(
+            request,
+            _(
+                "The main timetable is saved. Tutoring classes are "
+                "checked against it tonight and on their next change."
+            ),
+        )
         return redirect("schools:timetable", pk=school.pk)
     return render(request, "schools/timetable.html", {"school": school, "formset": formset})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent_paper(request, pk):
+    enrollment = policy.get_object_or_404(request.user, Enrollment, pk=pk)
+    activity = enrollment.activity
+    _require(request.user, "activity.manage_roster", activity)
+    form = PaperConsentForm(
+        request.POST or None,
+        request.FILES or None,
+        guardians=enrollment.student.guardians.all(),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.consent_record_paper(
+                actor=request.user,
+                enrollment=enrollment,
+                guardian=data["guardian"],
+                kind=data["kind"],
+                scan=data["scan"],
+                note=data["note"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The parent's decision is recorded."))
+            return redirect(activity)
+    return render(
+        request,
+        "schools/consent_form.html",
+        {
+            "activity": activity,
+            "enrollment": enrollment,
+            "form": form,
+        },
+    )

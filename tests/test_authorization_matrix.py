@@ -103,7 +103,7 @@ ROWS = {
         data={"reason": "Kiểm tra"},
         kwargs=lambda w, r, inside: {**tutoring_class(w, r, inside), "action": "suspend"},
     ),
-    "tutoring:consent_paper": Row(allowed=frozenset({PRIN, STAFF}), kwargs=enrollment),
+    "schools:consent_paper": Row(allowed=frozenset({PRIN, STAFF}), kwargs=enrollment),
     "tutoring:breaches": Row(allowed=frozenset({DEPT, INSP, COMM, PRIN})),
     "public:school": Row(public=True, kwargs=school),
     "tutoring:declaration_school_list": Row(allowed=frozenset({PRIN, STAFF}), kwargs=school),

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import AuditEvent, Role
 from schools.models import ActivitySlot, Enrollment, StaffMember, Subject, SubjectResult
-from schools.services import role_grant
+from schools.services import consent_record_paper, role_grant
 from tests.factories import UserFactory
 from tutoring import services
 from tutoring.models import CapException, TutoringClass
@@ -229,7 +229,7 @@ def test_a_student_joins_the_roster_only_with_a_recorded_paper_consent(world, cr
     )
     assert enrollment.status == Enrollment.Status.PROPOSED
     with pytest.raises(ValidationError):
-        services.consent_record_paper(
+        consent_record_paper(
             actor=world.staff,
             enrollment=enrollment,
             guardian=world.guardian_a,
@@ -237,7 +237,7 @@ def test_a_student_joins_the_roster_only_with_a_recorded_paper_consent(world, cr
             scan=None,
         )
     scan = SimpleUploadedFile("phieu.pdf", b"%PDF-1.4 signed")
-    event = services.consent_record_paper(
+    event = consent_record_paper(
         actor=world.staff,
         enrollment=enrollment,
         guardian=world.guardian_a,
@@ -256,7 +256,7 @@ def test_a_stranger_cannot_be_recorded_as_the_guardian(world, created):
     from tests.factories import GuardianFactory
 
     with pytest.raises(ValidationError):
-        services.consent_record_paper(
+        consent_record_paper(
             actor=world.staff,
             enrollment=enrollment,
             guardian=GuardianFactory(),

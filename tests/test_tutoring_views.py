@@ -150,7 +150,7 @@ def test_paper_consent_needs_a_real_document(world):
         activity=world.draft_a, student=world.student_a, basis="not_achieved"
     )
     client = client_for(world.staff)
-    url = reverse("tutoring:consent_paper", args=[enrollment.pk])
+    url = reverse("schools:consent_paper", args=[enrollment.pk])
     fake = SimpleUploadedFile("phieu.pdf", b"MZ not a pdf at all")
     response = client.post(url, {"guardian": world.guardian_a.pk, "kind": "given", "scan": fake})
     assert response.status_code == 200

@@ -5,14 +5,12 @@ from django.utils.translation import gettext_lazy as _
 
 from schools.models import (
     ActivitySlot,
-    ConsentEvent,
     Enrollment,
     SchoolYear,
     StaffMember,
     Subject,
     Weekday,
 )
-from schools.uploads import validate_scan
 
 from .models import TutoringClass
 
@@ -109,17 +107,3 @@ class EnrollmentForm(forms.Form):
         self.fields["student"].label_from_instance = lambda s: (
             f"{s.full_name} – {s.homeroom} ({s.national_id})"
         )
-
-
-class PaperConsentForm(forms.Form):
-    guardian = forms.ModelChoiceField(label=_("Parent or guardian"), queryset=None)
-    kind = forms.ChoiceField(label=_("Decision"), choices=ConsentEvent.Kind.choices)
-    scan = forms.FileField(
-        label=_("Scan of the signed form (PDF, JPEG or PNG, at most 10 MB)"),
-        validators=[validate_scan],
-    )
-    note = forms.CharField(label=_("Note"), required=False, max_length=200)
-
-    def __init__(self, *args, guardians, **kwargs):
-        super().__init__(*args, label_suffix="", **kwargs)
-        self.fields["guardian"].queryset = guardians

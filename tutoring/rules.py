@@ -5,7 +5,6 @@ check runs: the caller gets all violations at once, each naming the rule it brea
 can show them together and an inspector or a report can ask "what breaks the rules now".
 """
 
-from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -13,11 +12,11 @@ from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from schools.checks import Violation, main_timetable_clashes
 from schools.models import (
     Activity,
     ActivitySlot,
     Enrollment,
-    MainSession,
     School,
     Student,
     SubjectResult,
@@ -46,17 +45,6 @@ BASIS_FOR_CATEGORY = {
     Category.SPORT: Enrollment.Basis.PRIMARY_SKILLS,
     Category.LIFE_SKILLS: Enrollment.Basis.PRIMARY_SKILLS,
 }
-
-
-@dataclass(frozen=True)
-class Violation:
-    rule: str  # the rule's code in REGULATIONS.md, such as "T6"
-    field: str | None  # the form field it belongs to, if any
-    message: str
-    reference: str  # the legal text and article, shown to the user
-
-    def __str__(self):
-        return f"{self.message} ({self.reference})"
 
 
 class NoRulePolicy(Exception):
@@ -245,25 +233,8 @@ def _check_schedule(tc, slots, policy) -> list[Violation]:
         )
 
     # T8: never between the lessons of the main timetable.
-    sessions = list(MainSession.objects.filter(school=tc.school))
-    for slot in slots:
-        for session in sessions:
-            if slot.overlaps(session):
-                add(
-                    "T8",
-                    _(
-                        "%(day)s %(start)s–%(end)s falls within the main timetable "
-                        "(%(session_start)s–%(session_end)s)."
-                    )
-                    % {
-                        "day": slot.get_weekday_display(),
-                        "start": f"{slot.start:%H:%M}",
-                        "end": f"{slot.end:%H:%M}",
-                        "session_start": f"{session.start:%H:%M}",
-                        "session_end": f"{session.end:%H:%M}",
-                    },
-                    _("Article 5(3)"),
-                )
+    for message in main_timetable_clashes(tc.school, slots):
+        add("T8", message, _("Article 5(3)"))
     return found
 
 
@@ -493,9 +464,7 @@ def check_declaration(
     subjects_by_homeroom = {}
     for assignment in teacher.assignments.all():
         if assignment.school_year_id == declaration.school_year_id:
-            subjects_by_homeroom.setdefault(assignment.homeroom, []).append(
-                assignment.subject.name
-            )
+            subjects_by_homeroom.setdefault(assignment.homeroom, []).append(assignment.subject.name)
     for student in sorted(declaration.students.all(), key=lambda s: (s.homeroom, s.full_name)):
         subjects = subjects_by_homeroom.get(student.homeroom)
         if student.school_id == teacher.school_id and subjects:

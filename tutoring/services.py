@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
 from schools import policy
-from schools.models import Activity, ActivityEvent, ConsentEvent, Enrollment
+from schools.models import Activity, ActivityEvent, Enrollment
 
 from . import rules
 from .models import OutsideTutoringDeclaration, TutoringClass
@@ -231,53 +231,6 @@ def enrollment_propose(*, actor, tutoring_class, student, basis, basis_note=""):
     return enrollment
 
 
-CONSENT_STATUS = {
-    ConsentEvent.Kind.GIVEN: Enrollment.Status.ENROLLED,
-    ConsentEvent.Kind.DECLINED: Enrollment.Status.DECLINED,
-    ConsentEvent.Kind.WITHDRAWN: Enrollment.Status.WITHDRAWN,
-}
-
-
-@transaction.atomic
-def consent_record_paper(*, actor, enrollment, guardian, kind, scan, note=""):
-    """Staff record a parent's decision made on a signed paper form, with its scan. Until
-    parents act online (a later issue) this is how a student joins the roster."""
-    enrollment = (
-        Enrollment.objects.select_for_update().select_related("activity").get(pk=enrollment.pk)
-    )
-    activity = enrollment.activity
-    _require(actor, "activity.manage_roster", activity)
-    if not enrollment.student.guardianships.filter(guardian=guardian).exists():
-        raise ValidationError({"guardian": _("This person is not a guardian of the student.")})
-    if not scan:
-        raise ValidationError({"scan": _("Attach the scan of the signed form.")})
-    if kind == ConsentEvent.Kind.GIVEN:
-        on_roster = activity.enrollments.filter(status=Enrollment.Status.ENROLLED).exclude(
-            pk=enrollment.pk
-        )
-        if on_roster.count() >= activity.capacity:
-            raise ValidationError(_("The class is full."))
-    event = ConsentEvent.objects.create(
-        enrollment=enrollment,
-        kind=kind,
-        guardian=guardian,
-        channel=ConsentEvent.Channel.PAPER,
-        actor=actor,
-        terms_hash=activity.terms_hash,
-        scan=scan,
-        note=note,
-    )
-    enrollment.status = CONSENT_STATUS[kind]
-    enrollment.save(update_fields=["status"])
-    audit_record(
-        actor=actor,
-        action=f"consent_{kind}",
-        obj=enrollment,
-        summary=f"{enrollment.student.national_id}: {kind} (paper)",
-    )
-    return event
-
-
 Declaration = OutsideTutoringDeclaration
 
 
@@ -380,9 +333,11 @@ def declaration_publish(*, actor, school, published: bool):
     """The head publishes (or withdraws) the list of the school's teachers who tutor
     outside: every current declaration of the school. Returns how many changed."""
     _require(actor, "declaration.publish", school)
-    current = Declaration.objects.select_for_update().filter(
-        teacher__school=school, published=not published
-    ).exclude(status=Declaration.Status.SUPERSEDED)
+    current = (
+        Declaration.objects.select_for_update()
+        .filter(teacher__school=school, published=not published)
+        .exclude(status=Declaration.Status.SUPERSEDED)
+    )
     pks = list(current.values_list("pk", flat=True))
     Declaration.objects.filter(pk__in=pks).update(published=published)
     audit_record(

@@ -12,7 +12,6 @@ urlpatterns = [
     path("tutoring/<int:pk>/edit/", views.class_edit, name="class_edit"),
     path("tutoring/<int:pk>/roster/add/", views.roster_add, name="roster_add"),
     path("tutoring/<int:pk>/do/<slug:action>/", views.class_transition, name="class_transition"),
-    path("enrolments/<int:pk>/consent/", views.consent_paper, name="consent_paper"),
     path("tutoring/breaches/", compliance_views.breaches, name="breaches"),
     path(
         "schools/<int:pk>/outside-tutoring/",

@@ -12,7 +12,7 @@ from schools import policy
 from schools.models import Activity, ActivitySlot, Enrollment, School, StaffMember, Student
 
 from . import rules, services
-from .forms import EnrollmentForm, PaperConsentForm, ReasonForm, SlotFormSet, TutoringClassForm
+from .forms import EnrollmentForm, ReasonForm, SlotFormSet, TutoringClassForm
 from .models import TutoringClass
 
 # The action behind each transition button, in the order they are shown.
@@ -254,8 +254,7 @@ def class_transition(request, pk, action):
     else:
         messages.success(
             request,
-            _("Done: the class is now '%(status)s'.")
-            % {"status": tc.get_status_display()},
+            _("Done: the class is now '%(status)s'.") % {"status": tc.get_status_display()},
         )
     return redirect("tutoring:class_detail", pk=tc.pk)
 
@@ -302,43 +301,5 @@ def roster_add(request, pk):
             "tc": tc,
             "form": form,
             "violations": violations,
-        },
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def consent_paper(request, pk):
-    enrollment = policy.get_object_or_404(request.user, Enrollment, pk=pk)
-    tc = enrollment.activity
-    _require(request.user, "activity.manage_roster", tc)
-    form = PaperConsentForm(
-        request.POST or None,
-        request.FILES or None,
-        guardians=enrollment.student.guardians.all(),
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.consent_record_paper(
-                actor=request.user,
-                enrollment=enrollment,
-                guardian=data["guardian"],
-                kind=data["kind"],
-                scan=data["scan"],
-                note=data["note"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("The parent's decision is recorded."))
-            return redirect("tutoring:class_detail", pk=tc.pk)
-    return render(
-        request,
-        "tutoring/consent_form.html",
-        {
-            "tc": tc,
-            "enrollment": enrollment,
-            "form": form,
         },
     )

@@ -4,6 +4,7 @@ import json
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .registry import Guardian, School, SchoolYear, Student, Subject, Term
@@ -121,6 +122,18 @@ class Activity(models.Model):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        if self.kind == self.Kind.PROGRAMME:
+            return reverse("partnerships:programme_detail", args=[self.pk])
+        return reverse("tutoring:class_detail", args=[self.pk])
+
+    def accepts_consent(self) -> bool:
+        """May a family agree to join now? A linked programme only once approved and while
+        not suspended; a tutoring class until it is suspended, closed or refused."""
+        if self.kind == self.Kind.PROGRAMME:
+            return self.status == self.Status.APPROVED
+        return self.status not in (self.Status.SUSPENDED, self.Status.CLOSED, self.Status.REFUSED)
 
     def terms(self) -> dict:
         """What a parent agrees to; subclasses add their provider and content."""

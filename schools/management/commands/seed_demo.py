@@ -50,7 +50,7 @@ from schools.models import (
     Term,
     UnitUserObjectPermission,
 )
-from schools.services import role_grant
+from schools.services import consent_record_paper, role_grant
 from schools.uploads import validate_scan
 from tutoring import services
 from tutoring.models import (
@@ -896,7 +896,7 @@ class DemoCity:
                 continue
             declined = position >= answered + spec.pending
             guardianship = student.guardianships.select_related("guardian").order_by("id").first()
-            services.consent_record_paper(
+            consent_record_paper(
                 actor=staff, enrollment=enrollment, guardian=guardianship.guardian,
                 kind=ConsentEvent.Kind.DECLINED if declined else ConsentEvent.Kind.GIVEN,
                 scan=self.consent_scan(student, tc, guardianship, declined),
