@@ -9,6 +9,7 @@ admin.site.site_title = _("Administration")
 urlpatterns = [
     path("", include("schools.urls")),
     path("", include("tutoring.urls")),
+    path("", include("partnerships.urls")),
     path("accounts/", include("accounts.urls")),
     path("public/", include("reports.public_urls")),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -3,6 +3,7 @@
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 
+from partnerships.models import Programme
 from schools.models import Activity, School, StaffMember
 from tutoring.models import OutsideTutoringDeclaration, TutoringClass
 
@@ -27,8 +28,18 @@ def school(request, pk):
         .select_related("teacher__user", "subject")
         .order_by("teacher__user__full_name", "id")
     )
+    # Approved programmes, and those the authority suspended: families see that too.
+    programmes = (
+        Programme.objects.filter(
+            school=school,
+            status__in=[Activity.Status.APPROVED, Activity.Status.SUSPENDED],
+        )
+        .select_related("partner")
+        .prefetch_related("slots")
+        .order_by("programme_kind", "title", "id")
+    )
     return render(
         request,
         "reports/public_school.html",
-        {"school": school, "classes": classes, "outside": outside},
+        {"school": school, "classes": classes, "programmes": programmes, "outside": outside},
     )

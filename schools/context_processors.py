@@ -25,6 +25,8 @@ def navigation(request):
             nav.append((_("My school"), reverse("schools:school_detail", args=[school.pk])))
             nav.append((_("Students"), reverse("schools:student_list", args=[school.pk])))
             nav.append((_("Tutoring classes"), reverse("tutoring:class_list", args=[school.pk])))
+            programmes = reverse("partnerships:programme_list", args=[school.pk])
+            nav.append((_("Linked programmes"), programmes))
             outside = reverse("tutoring:declaration_school_list", args=[school.pk])
             nav.append((_("Outside tutoring"), outside))
             if user.role == Role.PRINCIPAL:
@@ -35,6 +37,12 @@ def navigation(request):
         nav.append((_("Rule breaches"), reverse("tutoring:breaches")))
     if user.role in (Role.COMMITTEE, Role.DEPARTMENT):
         nav.append((_("Outside tutoring"), reverse("tutoring:declaration_area_list")))
+    if user.role in policy.UNIT_ROLES:
+        nav.append((_("Linked programmes"), reverse("partnerships:programme_area_list")))
+    if policy.can(user, "programme.compare_fees"):
+        nav.append((_("Fee comparison"), reverse("partnerships:fee_comparison")))
+    if policy.can(user, "partner.view"):
+        nav.append((_("Partners"), reverse("partnerships:partner_list")))
     if user.is_staff:
         nav.append((_("Administration"), reverse("admin:index")))
     return {"nav": nav}

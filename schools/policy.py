@@ -26,6 +26,9 @@ school, a staff member their own (or, for a model without ``owner_field``, their
 school's); a principal also sees their own wherever they are. Inspectors (who will see
 records through an inspection) and parents see none. ``can`` finds such a record's school
 through the same attribute.
+
+A city-wide registry (the Department's partner organisations) belongs to no school; its
+models name instead the roles that may read it, ``registry_roles``.
 """
 
 from functools import reduce
@@ -201,6 +204,10 @@ def visible(user, model) -> QuerySet:
         return model.objects.all()
     if getattr(model, "school_scope_field", None):
         return _visible_school_scoped(user, model)
+    if getattr(model, "registry_roles", None):
+        if user.is_superuser or user.role in model.registry_roles:
+            return model.objects.all()
+        return model.objects.none()
     raise LookupError(f"The policy has no rule for {model.__name__}")
 
 
@@ -322,11 +329,23 @@ RULES = {
     "activity.edit": lambda user, obj: _works_in(user, obj) and obj.status in EDITABLE,
     "activity.manage_roster": _works_in,
     "tutoring.approve": _heads,
+    # Suspending, resuming and ending an approved activity: the managing authority (for
+    # every school, the Department).
     "activity.suspend": _manages,
+    # Linked programmes: the head proposes; the managing authority decides (approve,
+    # return, refuse). ``obj`` is the programme, or the school for "propose".
+    "programme.propose": _heads,
+    "programme.edit": lambda user, obj: _heads(user, obj) and obj.status in EDITABLE,
+    "programme.decide": _manages,
+    "programme.compare_fees": _is_role(Role.DEPARTMENT, Role.COMMITTEE, Role.PRINCIPAL),
+    # The partner registry: the Department keeps it; officials and heads read it.
+    "partner.view": _is_role(Role.DEPARTMENT, Role.COMMITTEE, Role.INSPECTOR, Role.PRINCIPAL),
+    "partner.manage": _is_role(Role.DEPARTMENT),
     # Outside-tutoring declarations (form 03); ``obj`` is the declaration, or the school
     # for "submit" (may declare there at all), "view_school" and "publish".
-    "declaration.submit": lambda user, obj: _works_in(user, obj)
-    and (isinstance(obj, School) or _owns(user, obj)),
+    "declaration.submit": lambda user, obj: (
+        _works_in(user, obj) and (isinstance(obj, School) or _owns(user, obj))
+    ),
     "declaration.view_school": _works_in,
     # A head acknowledges the teachers' declarations, never their own.
     "declaration.acknowledge": lambda user, obj: _heads(user, obj) and not _owns(user, obj),

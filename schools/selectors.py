@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 
 from . import policy
-from .models import School, SchoolLevel, SchoolYear, Student, TeachingAssignment
+from .models import Activity, School, SchoolLevel, SchoolYear, Student, TeachingAssignment
 
 
 def _task(text, url_name=None, *args, count=None):
@@ -101,6 +101,23 @@ def home_summary(user) -> dict:
                     _("Schools that have not imported their students"),
                     "schools:school_list",
                     count=n_empty,
+                )
+            )
+        # Linked programmes waiting for this authority's decision.
+        waiting = Activity.objects.filter(
+            kind=Activity.Kind.PROGRAMME,
+            status=Activity.Status.SUBMITTED,
+            school__in=schools,
+        )
+        if role == Role.COMMITTEE:
+            waiting = waiting.filter(school__in=schools.filter(policy.committee_managed()))
+        n_waiting = waiting.count()
+        if n_waiting:
+            tasks.append(
+                _task(
+                    _("Linked programmes waiting for your decision"),
+                    "partnerships:programme_area_list",
+                    count=n_waiting,
                 )
             )
     if role == Role.INSPECTOR:

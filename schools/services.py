@@ -27,6 +27,7 @@ DEPARTMENT_MODEL_PERMISSIONS = [
     ("tutoring", None, ["view"]),
     ("tutoring", "rulepolicy", ["add", "change"]),
     ("tutoring", "capexception", ["add", "change"]),
+    ("partnerships", "feepolicy", ["view", "add", "change"]),
 ]
 
 

@@ -9,6 +9,7 @@ school; ``other_*`` objects lie outside every A-scoped user's scope.
 from types import SimpleNamespace
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 
 from accounts.models import Role
@@ -42,7 +43,8 @@ from .factories import (
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, tmp_path_factory):
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
     settings.LANGUAGE_CODE = "vi"
     settings.AXES_ENABLED = False
     settings.DEMO_SEEDING_ALLOWED = True
@@ -178,7 +180,16 @@ def world(db):
     declaration_a = declare(staff_member, "0201234567")
     declaration_far = declare(StaffMember.objects.get(user=far_principal), "0107654321")
 
+    partner = _partner("Công ty TNHH Anh ngữ Sao Việt", "0201111111")
+    programme_a = _programme(school_a, year, partner, principal, student_a, guardian_a)
+    programme_far = _programme(school_far, year, partner, far_principal, student_far, None)
+    programme_draft_a = _programme(school_a, year, partner, principal, None, None, "draft")
+
     return SimpleNamespace(
+        partner=partner,
+        programme_a=programme_a,
+        programme_far=programme_far,
+        programme_draft_a=programme_draft_a,
         declaration_a=declaration_a,
         declaration_far=declaration_far,
         draft_a=draft_a,
@@ -273,6 +284,98 @@ def _tutoring_class(school, year, teacher, student, guardian, actor):
             scan="consent/demo.pdf",
         )
     return tc
+
+
+def _partner(name, tax_code):
+    """An active partner licensed for foreign languages and STEM over 2025-2030."""
+    import datetime
+
+    from partnerships.models import Licence, Partner, PartnerDocument, PartnerEvent
+
+    partner = Partner.objects.create(
+        legal_name=name,
+        tax_code=tax_code,
+        business_registration=tax_code,
+        address="12 Trần Phú, Hải Phòng",
+    )
+    PartnerEvent.objects.create(partner=partner, to_status="active")
+    Licence.objects.create(
+        partner=partner,
+        issuer="Sở Giáo dục và Đào tạo Hải Phòng",
+        number=f"GP-{tax_code[-3:]}",
+        kinds=["language", "language_foreign", "stem"],
+        valid_from=datetime.date(2025, 1, 1),
+        valid_to=datetime.date(2030, 12, 31),
+    )
+    PartnerDocument.objects.create(
+        partner=partner,
+        kind="registration",
+        title="Giấy chứng nhận ĐKDN",
+        file=ContentFile(b"%PDF-1.4 registration", name="dkdn.pdf"),
+    )
+    return partner
+
+
+def _programme(school, year, partner, actor, student, guardian, status="approved"):
+    """An approved English programme, Tuesday and Thursday after school, with one student
+    on its roster."""
+    import datetime
+
+    from partnerships.models import Programme, ProgrammeDocument, ProgrammeTeacher
+
+    programme = Programme.objects.create(
+        school=school,
+        school_year=year,
+        title="Tiếng Anh giao tiếp",
+        partner=partner,
+        programme_kind="language",
+        content_summary="Giao tiếp tiếng Anh theo chủ đề",
+        grade_min=6,
+        grade_max=9,
+        capacity=35,
+        monthly_fee=300_000,
+        weekly_periods=2,
+        start_date=year.start,
+        end_date=year.end,
+        status=status,
+        approval_reference="45/QĐ-UBND" if status == "approved" else "",
+        created_by=actor,
+    )
+    for weekday in (1, 3):
+        ActivitySlot.objects.create(
+            activity=programme,
+            weekday=weekday,
+            start=datetime.time(16, 45),
+            end=datetime.time(17, 30),
+        )
+    ProgrammeTeacher.objects.create(
+        programme=programme, full_name="Nguyễn Thu Trang", qualification="Cử nhân Sư phạm Anh"
+    )
+    ProgrammeDocument.objects.create(
+        programme=programme,
+        kind="contract",
+        title="Hợp đồng",
+        file=ContentFile(b"%PDF-1.4 contract", name="hop-dong.pdf"),
+    )
+    programme.terms_hash = programme.compute_terms_hash()
+    programme.save()
+    ActivityEvent.objects.create(activity=programme, actor=actor, to_status=status)
+    if student is None:
+        return programme
+    enrollment = Enrollment.objects.create(
+        activity=programme, student=student, basis="voluntary", status="enrolled"
+    )
+    if guardian is not None:
+        ConsentEvent.objects.create(
+            enrollment=enrollment,
+            kind="given",
+            guardian=guardian,
+            channel="paper",
+            actor=actor,
+            terms_hash=programme.terms_hash,
+            scan="consent/demo.pdf",
+        )
+    return programme
 
 
 def client_for(user) -> Client:

@@ -67,6 +67,30 @@ def declaration(w, role, inside):
     return {"pk": (w.declaration_a if inside else w.declaration_far).pk}
 
 
+def programme(w, role, inside):
+    return {"pk": (w.programme_a if inside else w.programme_far).pk}
+
+
+def draft_programme(w, role, inside):
+    return {"pk": (w.programme_draft_a if inside else w.programme_far).pk}
+
+
+def programme_document(w, role, inside):
+    p = w.programme_a if inside else w.programme_far
+    return {"pk": p.pk, "document_pk": p.documents.get().pk}
+
+
+def partner(w, role, inside):
+    return {"pk": w.partner.pk}
+
+
+def partner_document(w, role, inside):
+    return {"pk": w.partner.pk, "document_pk": w.partner.documents.get().pk}
+
+
+REGISTRY = frozenset({DEPT, COMM, INSP, PRIN})
+
+
 @dataclass
 class Row:
     allowed: frozenset = ALL  # roles that may open it (inside their scope)
@@ -75,6 +99,7 @@ class Row:
     method: str = "get"
     ok: tuple = (200,)  # statuses that mean "let in"
     data: dict = field(default_factory=dict)
+    scoped: bool = True  # False for the city-wide registry: no object lies outside a scope
 
 
 ROWS = {
@@ -116,6 +141,38 @@ ROWS = {
     "tutoring:declaration_acknowledge": Row(
         allowed=frozenset({PRIN}), kwargs=declaration, method="post", ok=(302,)
     ),
+    "partnerships:programme_list": Row(allowed=ALL - {PARENT}, kwargs=school),
+    "partnerships:programme_create": Row(allowed=frozenset({PRIN}), kwargs=school),
+    "partnerships:programme_area_list": Row(allowed=frozenset({DEPT, INSP, COMM})),
+    "partnerships:fee_comparison": Row(allowed=frozenset({DEPT, COMM, PRIN})),
+    "partnerships:programme_detail": Row(allowed=ALL - {PARENT}, kwargs=programme),
+    "partnerships:programme_edit": Row(allowed=frozenset({PRIN}), kwargs=draft_programme),
+    "partnerships:roster_add": Row(allowed=frozenset({PRIN, STAFF}), kwargs=programme),
+    "partnerships:programme_transition": Row(
+        allowed=frozenset({DEPT, COMM}),
+        method="post",
+        ok=(302,),
+        data={"reason": "Tạm dừng để thanh tra"},
+        kwargs=lambda w, r, inside: {**programme(w, r, inside), "action": "suspend"},
+    ),
+    "partnerships:programme_document": Row(allowed=ALL - {PARENT}, kwargs=programme_document),
+    "partnerships:partner_list": Row(allowed=REGISTRY),
+    "partnerships:partner_create": Row(allowed=frozenset({DEPT})),
+    "partnerships:partner_detail": Row(allowed=REGISTRY, kwargs=partner, scoped=False),
+    "partnerships:partner_edit": Row(allowed=frozenset({DEPT}), kwargs=partner, scoped=False),
+    "partnerships:partner_status": Row(
+        allowed=frozenset({DEPT}),
+        kwargs=partner,
+        scoped=False,
+        method="post",
+        ok=(302,),
+        data={"status": "suspended", "reason": "Giấy phép bị thu hồi"},
+    ),
+    "partnerships:licence_add": Row(allowed=frozenset({DEPT}), kwargs=partner, scoped=False),
+    "partnerships:partner_document_add": Row(
+        allowed=frozenset({DEPT}), kwargs=partner, scoped=False
+    ),
+    "partnerships:partner_document": Row(allowed=REGISTRY, kwargs=partner_document, scoped=False),
     # Signed-in users are sent on from the login page.
     "login": Row(public=True, ok=(200, 302)),
     "logout": Row(public=True, method="post", ok=(302,)),
@@ -195,7 +252,7 @@ def test_matrix(world, name):
             assert inside.status_code in row.ok, (name, role, "inside", inside.status_code)
         else:
             assert inside.status_code in (403, 404), (name, role, "inside", inside.status_code)
-        if row.kwargs and not row.public:
+        if row.kwargs and row.scoped and not row.public:
             outside = _request(client_for(user), row, url_for(role, False))
             assert outside.status_code in (403, 404), (name, role, "outside", outside.status_code)
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from schools import policy
-from schools.management.commands.seed_demo import DEMO_LOGINS, DEMO_PASSWORD
+from reports.management.commands.seed_demo import DEMO_LOGINS, DEMO_PASSWORD
 from schools.models import (
     Activity,
     ActivityEvent,

@@ -6,8 +6,8 @@ finds every row in place and writes nothing. Everything happens in one transacti
 
 The name lists, school years and grade rules here are shared with ``seed_scale``.
 
-The demo spans every app, so this command (and ``seed_scale``) reach into ``tutoring`` although
-``schools`` otherwise never imports from the apps below it. Tutoring classes are made through
+The demo spans every app, so this command and ``seed_scale`` live in ``reports``, the last app,
+which may import from all the others. Tutoring classes are made through
 ``tutoring.services``, like a user would make them: each passes the rules and has its history.
 Their consent scans are small generated PDFs written to MEDIA_ROOT. Teachers' declarations of
 outside tutoring go through the services too, a few of them with the flags a head must see.

@@ -1,0 +1,433 @@
+"""Write operations on the partner registry and on linked programmes: one function per user
+action, each atomic, each checking the policy and the rules, each recording who did what."""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.audit import audit_record
+from schools import policy
+from schools.models import Activity, ActivityEvent, Enrollment, Guardian, Student
+from schools.uploads import validate_scan
+
+from . import rules
+from .models import (
+    Licence,
+    Partner,
+    PartnerDocument,
+    PartnerEvent,
+    Programme,
+    ProgrammeDocument,
+    ProgrammeKind,
+)
+
+Status = Activity.Status
+
+
+class RuleViolations(ValidationError):
+    """The action would break the rules; ``violations`` lists every one."""
+
+    def __init__(self, violations):
+        self.violations = violations
+        super().__init__([str(v) for v in violations])
+
+
+def _require(actor, action, obj=None):
+    if not policy.can(actor, action, obj):
+        raise PermissionDenied(action)
+
+
+# --- The partner registry -------------------------------------------------------------
+
+
+@transaction.atomic
+def partner_save(*, actor, partner: Partner) -> Partner:
+    """Register a partner, or save changes to one. Its status changes only through
+    ``partner_set_status``, which records why."""
+    _require(actor, "partner.manage")
+    creating = partner.pk is None
+    if creating:
+        partner.status = Partner.Status.ACTIVE
+        partner.created_by = actor
+    else:
+        partner.status = Partner.objects.get(pk=partner.pk).status
+    partner.tax_code = partner.tax_code.strip()
+    partner.full_clean()
+    partner.save()
+    if creating:
+        PartnerEvent.objects.create(partner=partner, actor=actor, to_status=partner.status)
+    audit_record(
+        actor=actor,
+        action="partner_register" if creating else "partner_edit",
+        obj=partner,
+        summary=f"{partner.legal_name} ({partner.tax_code})",
+    )
+    return partner
+
+
+@transaction.atomic
+def partner_set_status(*, actor, partner: Partner, status: str, reason: str, reference=""):
+    """Suspend, bar or reinstate a partner, with the reason. Its live programmes are
+    checked again at once: a suspended or barred partner's programme breaks rule P2."""
+    _require(actor, "partner.manage")
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    if status not in Partner.Status.values:
+        raise ValidationError({"status": _("Choose a status.")})
+    if status == partner.status:
+        raise ValidationError(
+            {
+                "status": _("The partner is already %(status)s.")
+                % {"status": partner.get_status_display().lower()}
+            }
+        )
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason.")})
+    previous = partner.status
+    partner.status = status
+    partner.save(update_fields=["status", "updated_at"])
+    PartnerEvent.objects.create(
+        partner=partner,
+        actor=actor,
+        from_status=previous,
+        to_status=status,
+        reason=reason,
+        reference=reference.strip(),
+    )
+    audit_record(
+        actor=actor,
+        action=f"partner_{status}",
+        obj=partner,
+        summary=f"{partner.legal_name}: {previous} → {status}",
+        reason=reason,
+    )
+    for programme in partner.programmes.filter(status__in=rules.LIVE_STATUSES):
+        rules.recheck(programme)
+    return partner
+
+
+@transaction.atomic
+def licence_add(*, actor, licence: Licence, document=None) -> Licence:
+    """Record a partner's licence, with the scan of it if given."""
+    _require(actor, "partner.manage")
+    kinds = [k for k in licence.kinds if k in ProgrammeKind.values]
+    if not kinds:
+        raise ValidationError({"kinds": _("Choose the kinds of programme the licence covers.")})
+    licence.kinds = kinds
+    licence.recorded_by = actor
+    if licence.valid_to and licence.valid_to < licence.valid_from:
+        raise ValidationError({"valid_to": _("The licence ends before it starts.")})
+    licence.full_clean()
+    licence.save()
+    if document:
+        partner_document_add(
+            actor=actor,
+            partner=licence.partner,
+            kind=PartnerDocument.Kind.LICENCE,
+            title=_("Licence %(number)s") % {"number": licence.number},
+            file=document,
+        )
+    audit_record(
+        actor=actor,
+        action="licence_add",
+        obj=licence.partner,
+        summary=f"{licence.number} ({licence.issuer})",
+        kinds=kinds,
+    )
+    for programme in licence.partner.programmes.filter(status__in=rules.LIVE_STATUSES):
+        rules.recheck(programme)
+    return licence
+
+
+@transaction.atomic
+def partner_document_add(*, actor, partner: Partner, kind: str, title: str, file):
+    _require(actor, "partner.manage")
+    validate_scan(file)
+    document = PartnerDocument(
+        partner=partner, kind=kind, title=title.strip(), file=file, uploaded_by=actor
+    )
+    document.full_clean()
+    document.save()
+    audit_record(actor=actor, action="partner_document_add", obj=partner, summary=document.title)
+    return document
+
+
+# --- Linked programmes ----------------------------------------------------------------
+
+PROGRAMME_FIELDS = (
+    "partner",
+    "programme_kind",
+    "title",
+    "content_summary",
+    "grade_min",
+    "grade_max",
+    "capacity",
+    "monthly_fee",
+    "start_date",
+    "end_date",
+    "school_year",
+)
+
+
+@transaction.atomic
+def programme_save(*, actor, programme: Programme, slots, teachers, documents=()):
+    """The head creates a programme as a draft, or saves changes to a draft or returned
+    one, with its weekly slots, its teachers and any new documents (kind, title, file).
+    Nothing is saved while any rule is broken."""
+    creating = programme.pk is None
+    if creating:
+        _require(actor, "programme.propose", programme.school)
+        p = programme
+    else:
+        p = Programme.objects.select_for_update().get(pk=programme.pk)
+        _require(actor, "programme.edit", p)
+        for name in PROGRAMME_FIELDS:
+            setattr(p, name, getattr(programme, name))
+    for _kind, _title, file in documents:
+        validate_scan(file)
+    violations = rules.check_programme(p, slots, teachers)
+    if violations:
+        raise RuleViolations(violations)
+    if creating:
+        p.created_by = actor
+        p.status = Status.DRAFT
+    p.weekly_periods = max(1, sum(slot.periods for slot in slots))
+    p.full_clean(exclude=["terms_hash", "kind"])
+    p.save()
+    p.slots.all().delete()
+    for slot in slots:
+        slot.pk = None
+        slot.activity = p
+        slot.save()
+    p.teachers.all().delete()
+    for teacher in teachers:
+        teacher.pk = None
+        teacher.programme = p
+        teacher.full_clean(exclude=["programme"])
+        teacher.save()
+    for kind, title, file in documents:
+        ProgrammeDocument.objects.create(
+            programme=p, kind=kind, title=title, file=file, uploaded_by=actor
+        )
+    p.terms_hash = p.compute_terms_hash()
+    p.save(update_fields=["terms_hash", "updated_at"])
+    if creating:
+        _record(actor, p, "", Status.DRAFT)
+    else:
+        audit_record(actor=actor, action="programme_edit", obj=p, summary=p.title)
+    rules.recheck(p)
+    return p
+
+
+def _record(actor, programme, from_status, to_status, reason="", reference=""):
+    ActivityEvent.objects.create(
+        activity=programme,
+        actor=actor,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        reference=reference,
+    )
+    audit_record(
+        actor=actor,
+        action=f"programme_{to_status}",
+        obj=programme,
+        summary=f"{programme.title}: {from_status or '-'} → {to_status}",
+        reason=reason,
+        reference=reference,
+    )
+
+
+# Each transition: the statuses it leaves from, the status it reaches, the policy action
+# the actor needs, whether a reason is required, whether a reference (decision number or
+# inspection) is required.
+TRANSITIONS = {
+    "submit": ({Status.DRAFT, Status.RETURNED}, Status.SUBMITTED, "programme.edit", False, False),
+    "approve": ({Status.SUBMITTED}, Status.APPROVED, "programme.decide", False, True),
+    "return": ({Status.SUBMITTED}, Status.RETURNED, "programme.decide", True, False),
+    "refuse": ({Status.SUBMITTED}, Status.REFUSED, "programme.decide", True, False),
+    "suspend": ({Status.APPROVED}, Status.SUSPENDED, "activity.suspend", True, False),
+    "resume": ({Status.SUSPENDED}, Status.APPROVED, "activity.suspend", True, False),
+    "terminate": (
+        {Status.APPROVED, Status.SUSPENDED},
+        Status.CLOSED,
+        "activity.suspend",
+        True,
+        False,
+    ),
+}
+
+BUTTON_LABELS = {
+    "submit": gettext_lazy("Submit for approval"),
+    "approve": gettext_lazy("Approve"),
+    "return": gettext_lazy("Return for changes"),
+    "refuse": gettext_lazy("Refuse"),
+    "suspend": gettext_lazy("Suspend"),
+    "resume": gettext_lazy("Resume"),
+    "terminate": gettext_lazy("Terminate"),
+}
+
+TRANSITION_LABELS = {
+    "submit": gettext_lazy("submitted"),
+    "approve": gettext_lazy("approved"),
+    "return": gettext_lazy("returned"),
+    "refuse": gettext_lazy("refused"),
+    "suspend": gettext_lazy("suspended"),
+    "resume": gettext_lazy("resumed"),
+    "terminate": gettext_lazy("terminated"),
+}
+
+
+def may(actor, name, programme) -> bool:
+    """May ``actor`` take the action ``name`` on the programme as it stands?"""
+    sources, _target, action, _reason, _reference = TRANSITIONS[name]
+    return programme.status in sources and policy.can(actor, action, programme)
+
+
+@transaction.atomic
+def programme_transition(*, actor, programme: Programme, name: str, reason="", reference=""):
+    """Take the programme through one step of its life (see ``TRANSITIONS``)."""
+    if name not in TRANSITIONS:
+        raise ValidationError(_("Unknown action."))
+    p = Programme.objects.select_for_update().select_related("school").get(pk=programme.pk)
+    sources, target, action, needs_reason, needs_reference = TRANSITIONS[name]
+    _require(actor, action, p)
+    if p.status not in sources:
+        raise ValidationError(
+            _("A programme that is '%(status)s' cannot be %(action)s.")
+            % {"status": p.get_status_display(), "action": TRANSITION_LABELS[name]}
+        )
+    reason, reference = reason.strip(), reference.strip()
+    errors = {}
+    if needs_reason and not reason:
+        errors["reason"] = _("Give the reason.")
+    if needs_reference and not reference:
+        errors["reference"] = _("Give the number of the approval decision.")
+    if errors:
+        raise ValidationError(errors)
+    if name == "submit":
+        present = set(p.documents.values_list("kind", flat=True))
+        missing = [
+            str(kind.label)
+            for kind in (ProgrammeDocument.Kind.CONTRACT, ProgrammeDocument.Kind.MATERIALS)
+            if kind not in present
+        ]
+        if missing:
+            raise ValidationError(
+                _("Attach before submitting: %(documents)s.") % {"documents": "; ".join(missing)}
+            )
+    if target in (Status.SUBMITTED, Status.APPROVED):
+        # The partner's licence may have lapsed, a permit expired, the timetable changed.
+        violations = rules.check_programme(p, list(p.slots.all()), list(p.teachers.all()))
+        if violations:
+            raise RuleViolations(violations)
+    previous = p.status
+    p.status = target
+    fields = ["status", "updated_at"]
+    if name == "approve":
+        p.approval_reference = reference
+        fields.append("approval_reference")
+    p.save(update_fields=fields)
+    _record(actor, p, previous, target, reason, reference)
+    rules.recheck(p)
+    if name in ("suspend", "terminate"):
+        _notify_families(p, name, reason)
+    return p
+
+
+def _notify_families(programme, name, reason):
+    """Tell the parents of the children on the roster, once the change is committed."""
+    guardians = (
+        Guardian.objects.filter(
+            students__enrollments__activity=programme,
+            students__enrollments__status=Enrollment.Status.ENROLLED,
+        )
+        .exclude(email="")
+        .distinct()
+    )
+    recipients = sorted(set(guardians.values_list("email", flat=True)))
+    if not recipients:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = (
+            _("The programme '%(title)s' is suspended")
+            if name == "suspend"
+            else _("The programme '%(title)s' has ended")
+        ) % {"title": programme.title}
+        body = _(
+            "%(school)s: the linked programme '%(title)s' is %(status)s by the decision of "
+            "the managing authority.\nReason: %(reason)s\n\nNo new registration is accepted "
+            "meanwhile. You may withdraw your consent at any time, without consequence."
+        ) % {
+            "school": programme.school.name,
+            "title": programme.title,
+            "status": programme.get_status_display().lower(),
+            "reason": reason,
+        }
+    messages = [(subject, body, None, [address]) for address in recipients]
+    transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
+    audit_record(
+        actor=None,
+        action="programme_families_notified",
+        obj=programme,
+        summary=f"{programme.title}: {len(recipients)}",
+    )
+
+
+@transaction.atomic
+def programme_document_add(*, actor, programme: Programme, kind: str, title: str, file):
+    p = Programme.objects.select_for_update().get(pk=programme.pk)
+    _require(actor, "programme.edit", p)
+    validate_scan(file)
+    document = ProgrammeDocument(
+        programme=p, kind=kind, title=title.strip(), file=file, uploaded_by=actor
+    )
+    document.full_clean()
+    document.save()
+    audit_record(actor=actor, action="programme_document_add", obj=p, summary=document.title)
+    return document
+
+
+@transaction.atomic
+def programme_enrollment_propose(*, actor, programme: Programme, student: Student):
+    """Put a student forward for an approved programme; they join the roster when a
+    parent agrees. Joining is voluntary: no basis is asked for."""
+    p = Programme.objects.select_for_update().get(pk=programme.pk)
+    _require(actor, "activity.manage_roster", p)
+    if not policy.visible(actor, Student).filter(pk=student.pk, school=p.school_id).exists():
+        raise PermissionDenied("student")
+    if not p.accepts_consent():
+        raise ValidationError(
+            _("'%(title)s' is %(status)s: no student can be added now.")
+            % {"title": p.title, "status": p.get_status_display().lower()}
+        )
+    if not p.grade_min <= student.grade <= p.grade_max:
+        raise ValidationError(
+            {
+                "student": _("The programme is for grades %(min)s to %(max)s.")
+                % {"min": p.grade_min, "max": p.grade_max}
+            }
+        )
+    enrollment, created = Enrollment.objects.get_or_create(
+        activity=p,
+        student=student,
+        defaults={"basis": Enrollment.Basis.VOLUNTARY, "proposed_by": actor},
+    )
+    if not created:
+        raise ValidationError(
+            {
+                "student": _("%(name)s is already on the list of this programme.")
+                % {"name": student.full_name}
+            }
+        )
+    audit_record(
+        actor=actor,
+        action="enrollment_propose",
+        obj=enrollment,
+        summary=f"{student.national_id} → {p.title}",
+    )
+    return enrollment
