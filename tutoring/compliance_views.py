@@ -10,7 +10,7 @@ from django.shortcuts import render
 
 from accounts.models import Role
 from schools import policy
-from schools.models import School
+from schools.models import Activity, School
 
 from .declaration_views import _current, _flag, _listed
 from .models import OutsideTutoringDeclaration, TutoringClass
@@ -56,11 +56,21 @@ def breaches(request):
         .select_related("school", "subject")
         .order_by("school__name", "title", "id")
     )
+    # Linked programmes (partnerships, an app below this one) keep their breaches on the
+    # same shared Activity row.
+    programmes = (
+        policy.visible(request.user, Activity)
+        .filter(kind=Activity.Kind.PROGRAMME)
+        .exclude(rule_breaches=[])
+        .select_related("school")
+        .order_by("school__name", "title", "id")
+    )
     declarations = _flagged_declarations(request.user)
     schools = (
         policy.visible(request.user, School)
         .filter(
             Q(activities__in=classes.values("pk"))
+            | Q(activities__in=programmes.values("pk"))
             | Q(pk__in={d.teacher.school_id for d in declarations})
         )
         .distinct()
@@ -69,9 +79,11 @@ def breaches(request):
     school_id = request.GET.get("school", "")
     if school_id.isdigit():
         classes = classes.filter(school_id=int(school_id))
+        programmes = programmes.filter(school_id=int(school_id))
         declarations = [d for d in declarations if d.teacher.school_id == int(school_id)]
     page = Paginator(classes, 50).get_page(request.GET.get("page"))
     return render(request, "tutoring/breaches.html", {
         "page": page, "schools": schools, "school_id": school_id,
         "declarations": declarations,
+        "programmes": programmes[:200],
     })
