@@ -90,7 +90,9 @@ def school_detail(request, pk):
         "may_edit_timetable": policy.can(request.user, "school.edit_timetable", school),
         "student_count": school.students.filter(status=Student.Status.STUDYING).count(),
         "staff_count": school.staff.filter(is_active=True).count(),
+        "may_view_activities": policy.can(request.user, "activity.view", school),
         "tutoring_count": school.activities.filter(kind=Activity.Kind.TUTORING).count(),
+        "programme_count": school.activities.filter(kind=Activity.Kind.PROGRAMME).count(),
     }
     return render(request, "schools/school_detail.html", context)
 
