@@ -11,11 +11,16 @@ which may import from all the others. Tutoring classes are made through
 ``tutoring.services``, like a user would make them: each passes the rules and has its history.
 Their consent scans are small generated PDFs written to MEDIA_ROOT. Teachers' declarations of
 outside tutoring go through the services too, a few of them with the flags a head must see.
+The partner registry and the linked programmes go through ``partnerships.services`` in the
+same way: every programme passes the rules P1-P4, each authority decides for the schools it
+manages, and the fees of one kind spread far enough for the fee comparison to flag one.
 """
 
 import datetime
 import random
+import textwrap
 import unicodedata
+from collections import Counter
 from importlib import import_module
 from typing import NamedTuple
 
@@ -28,6 +33,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Role
+from partnerships import services as partnering
+from partnerships.models import (
+    Licence,
+    Partner,
+    PartnerDocument,
+    Programme,
+    ProgrammeDocument,
+    ProgrammeKind,
+    ProgrammeTeacher,
+)
 from schools import models, policy
 from schools.models import (
     Activity,
@@ -467,6 +482,307 @@ DECLARATIONS = [
 ]
 
 
+# --- Linked programmes ----------------------------------------------------------------
+
+SO_GDDT = "Sở Giáo dục và Đào tạo thành phố Hải Phòng"
+BUSINESS_REGISTRY = "Phòng Đăng ký kinh doanh, Sở Kế hoạch và Đầu tư thành phố Hải Phòng"
+Kind = ProgrammeKind
+
+
+class PartnerSpec(NamedTuple):
+    """A partner in the Department's registry, with its licence from the Department."""
+
+    key: str  # how the programmes below name it
+    tax_code: str  # also its enterprise registration number; what a second run finds it by
+    legal_name: str
+    registered_on: datetime.date
+    address: str
+    representative: str
+    contact: tuple[str, str, str]  # name, phone, e-mail
+    licence: tuple[str, datetime.date, datetime.date | None]  # number, valid from, valid to
+    kinds: tuple[str, ...]
+    is_foreign: bool = False
+    status: str = Partner.Status.ACTIVE
+    reason: str = ""  # why the Department suspended or barred it
+    reference: str = ""
+
+
+PARTNERS = [
+    PartnerSpec("haiau", "0201734582", "Công ty Cổ phần Giáo dục Hải Âu",
+                datetime.date(2015, 3, 12), "Số 18 Lạch Tray, phường Lê Chân", "Nguyễn Văn Thắng",
+                ("Trần Thị Hồng Nhung", "0912345078", "lienhe@haiau.example"),
+                ("1204/QĐ-SGDĐT", datetime.date(2024, 8, 15), None),
+                (Kind.FOREIGN_LANGUAGE, Kind.THINKING_MATHS)),
+    # Foreign-invested: the only partner licensed for programmes with foreign teachers.
+    PartnerSpec("seabridge", "0202158834", "Công ty TNHH Giáo dục Quốc tế Seabridge Việt Nam",
+                datetime.date(2019, 9, 20), "Tầng 6, số 12 Lê Hồng Phong, phường Gia Viên",
+                "Andrew Collins", ("Lê Thị Mai Anh", "0936214587", "contact@seabridge.example"),
+                ("845/QĐ-SGDĐT", datetime.date(2025, 6, 10), datetime.date(2030, 6, 9)),
+                (Kind.FOREIGN_TEACHERS, Kind.FOREIGN_LANGUAGE), is_foreign=True),
+    PartnerSpec("duyenhai", "0201892317", "Công ty TNHH Công nghệ Giáo dục STEM Duyên Hải",
+                datetime.date(2018, 5, 7), "Số 210 Văn Cao, phường Hải An", "Hoàng Minh Tuấn",
+                ("Bùi Thị Thanh Huyền", "0983652140", "stem@duyenhai.example"),
+                ("1377/QĐ-SGDĐT", datetime.date(2025, 8, 20), datetime.date(2028, 8, 19)),
+                (Kind.STEM, Kind.IT)),
+    PartnerSpec("hatgiong", "0201945563", "Công ty TNHH Giáo dục Kỹ năng Hạt Giống Việt",
+                datetime.date(2017, 11, 2), "Số 35 Tô Hiệu, phường Lê Chân", "Đặng Văn Hải",
+                ("Phạm Thị Kim Oanh", "0904718263", "kynang@hatgiongviet.example"),
+                ("962/QĐ-SGDĐT", datetime.date(2024, 7, 1), datetime.date(2029, 6, 30)),
+                (Kind.LIFE_SKILLS, Kind.EXPERIENTIAL, Kind.CAREER)),
+    # Its licence ended on 30/06/2026 and was not renewed: the rules refuse a programme with
+    # it this school year.
+    PartnerSpec("tuonglaiso", "0201687720", "Công ty TNHH Tin học Tương Lai Số",
+                datetime.date(2016, 4, 18), "Số 7 Trần Nguyên Hãn, phường Lê Chân", "Vũ Quốc Việt",
+                ("Vũ Thị Mai", "0978123604", "daotao@tuonglaiso.example"),
+                ("715/QĐ-SGDĐT", datetime.date(2023, 7, 1), datetime.date(2026, 6, 30)),
+                (Kind.IT,)),
+    PartnerSpec("tiasang", "0202034471", "Công ty Cổ phần Giáo dục Tư duy Tia Sáng",
+                datetime.date(2021, 2, 24), "Số 56 Điện Biên Phủ, phường Hồng Bàng",
+                "Lê Đức Thành", ("Ngô Thị Hòa", "0345127896", "hotro@tiasang.example"),
+                ("1109/QĐ-SGDĐT", datetime.date(2025, 7, 25), None),
+                (Kind.THINKING_MATHS, Kind.STEM), status=Partner.Status.SUSPENDED,
+                reason="Chưa bổ sung lý lịch, văn bằng của giáo viên theo Thông tư "
+                       "04/2014/TT-BGDĐT dù đã được nhắc hai lần; tạm đình chỉ đến khi bổ sung "
+                       "đủ hồ sơ.",
+                reference="Công văn 1875/SGDĐT-GDPT ngày 03/11/2026"),
+    PartnerSpec("ngoisao", "0201578896", "Công ty TNHH Anh ngữ Ngôi Sao Phương Đông",
+                datetime.date(2014, 10, 9), "Số 88 Cầu Đất, phường Ngô Quyền", "Trịnh Văn Nam",
+                ("Đinh Thị Lan", "0868342115", "info@ngoisaophuongdong.example"),
+                ("530/QĐ-SGDĐT", datetime.date(2024, 5, 2), None),
+                (Kind.FOREIGN_LANGUAGE,), status=Partner.Status.BARRED,
+                reason="Thu tiền của cha mẹ học sinh ngoài hợp đồng liên kết và xếp lịch học "
+                       "trong giờ chính khóa (Kết luận thanh tra 08/KL-TTr ngày 20/10/2026).",
+                reference="Quyết định 98/QĐ-SGDĐT ngày 28/10/2026"),
+]
+PARTNER_TAX_CODES = {spec.key: spec.tax_code for spec in PARTNERS}
+
+
+class TeacherSpec(NamedTuple):
+    full_name: str
+    qualification: str
+    nationality: str = "Việt Nam"
+    work_permit_number: str = ""  # a foreign teacher's, valid beyond the programme's end
+    work_permit_expiry: datetime.date | None = None
+
+    def build(self) -> ProgrammeTeacher:
+        return ProgrammeTeacher(**self._asdict(), is_foreign=self.nationality != "Việt Nam")
+
+
+THU_HA = TeacherSpec("Nguyễn Thị Thu Hà",
+                     "Cử nhân Sư phạm Tiếng Anh, Trường Đại học Hải Phòng; IELTS 7.5")
+MINH_KHOA = TeacherSpec("Lê Minh Khoa", "Thạc sĩ Lý luận và phương pháp dạy học bộ môn "
+                                        "Tiếng Anh, Trường Đại học Ngoại ngữ – ĐHQG Hà Nội")
+THANH_TAM = TeacherSpec("Phạm Thanh Tâm",
+                        "Cử nhân Ngôn ngữ Anh, Trường Đại học Hàng hải Việt Nam; chứng chỉ TESOL")
+VAN_HUNG = TeacherSpec("Đào Văn Hưng", "Cử nhân Sư phạm Toán, Trường Đại học Hải Phòng")
+NGOC_LAN = TeacherSpec("Vũ Thị Ngọc Lan", "Cử nhân Giáo dục Tiểu học, Trường Đại học Hải Phòng")
+THU_TRANG = TeacherSpec("Trần Thu Trang", "Cử nhân Sư phạm Tiếng Anh, Trường Đại học Ngoại ngữ "
+                                          "– ĐHQG Hà Nội")
+HUGHES = TeacherSpec("Daniel Hughes", "Cử nhân Ngôn ngữ học, Đại học Leeds; chứng chỉ CELTA",
+                     "Vương quốc Anh", "HP-2026-00412", datetime.date(2027, 9, 30))
+MITCHELL = TeacherSpec("Sarah Mitchell", "Cử nhân Giáo dục, Đại học Queensland; chứng chỉ TESOL",
+                       "Úc", "HP-2025-01187", datetime.date(2027, 12, 31))
+SANTOS = TeacherSpec("Maria Santos", "Cử nhân Sư phạm Tiếng Anh, Đại học Philippines; chứng "
+                                     "chỉ TESOL", "Philippines", "HP-2026-00655",
+                     datetime.date(2028, 3, 15))
+WALKER = TeacherSpec("James Walker", "Thạc sĩ Giảng dạy tiếng Anh (TESOL), Đại học Arizona",
+                     "Hoa Kỳ", "HP-2026-00871", datetime.date(2028, 6, 30))
+DUC_ANH = TeacherSpec("Hoàng Đức Anh",
+                      "Kỹ sư Điện tử – Viễn thông, Trường Đại học Hàng hải Việt Nam")
+HAI_YEN = TeacherSpec("Bùi Thị Hải Yến", "Cử nhân Sư phạm Vật lý; chứng chỉ bồi dưỡng giáo dục "
+                                         "STEM của Bộ Giáo dục và Đào tạo")
+QUANG_VINH = TeacherSpec("Ngô Quang Vinh", "Kỹ sư Công nghệ thông tin, Đại học Bách khoa Hà Nội")
+PHUONG_THAO = TeacherSpec("Đặng Thị Phương Thảo",
+                          "Cử nhân Tâm lý học giáo dục, Trường Đại học Sư phạm Hà Nội")
+VAN_TUNG = TeacherSpec("Lương Văn Tùng",
+                       "Cử nhân Công tác xã hội; chứng chỉ huấn luyện kỹ năng sống")
+THI_HONG = TeacherSpec("Mạc Thị Hồng", "Thạc sĩ Tâm lý học; chứng chỉ tư vấn hướng nghiệp")
+DUC_LONG = TeacherSpec("Phí Đức Long", "Cử nhân Lịch sử, Trường Đại học Khoa học Xã hội và "
+                                       "Nhân văn; thẻ hướng dẫn viên du lịch")
+
+
+def weekly(days: tuple[int, ...], start: str, end: str, periods: int, room: str):
+    """The same session on each of ``days``, after the school's main timetable."""
+    start_time, end_time = T.fromisoformat(start), T.fromisoformat(end)
+    return tuple(Slot(day, start_time, end_time, periods, room) for day in days)
+
+
+PROGRAMME_YEAR = (datetime.date(2026, 10, 5), datetime.date(2027, 5, 22))
+TERM_TWO = (datetime.date(2027, 1, 18), datetime.date(2027, 5, 22))
+MON, TUE, WED, THU, FRI, SAT = range(6)
+
+
+class ProgrammeSpec(NamedTuple):
+    school: str  # slug
+    title: str  # with the school, what a second run finds the programme by
+    partner: str  # key of the partner
+    kind: str
+    grades: tuple[int, int]
+    monthly_fee: int
+    slots: tuple[Slot, ...]
+    teachers: tuple[TeacherSpec, ...]
+    summary: str
+    status: str = Status.APPROVED
+    decision: str = ""  # the managing authority's approval decision
+    dates: tuple[datetime.date, datetime.date] = PROGRAMME_YEAR
+    capacity: int = 35
+    reason: str = ""  # why the authority returned, refused or suspended it
+    reference: str = ""  # of the suspension
+    # Students put forward and the parents' answers on the paper form: the last ``declined``
+    # of them said no, the others yes.
+    roster: int = 0
+    declined: int = 0
+
+
+# The same kind costs 120.000 ₫ a month in a rural primary school and 2.000.000 ₫ in a
+# multi-level school: the fee comparison flags the dearest, far above the median.
+PROGRAMMES = [
+    # The demo head's school: one of each stage of a programme's life.
+    ProgrammeSpec("thcs.hongbang", "Tiếng Anh giao tiếp", "haiau", Kind.FOREIGN_LANGUAGE, (6, 9),
+                  350_000, weekly((SAT,), "08:00", "09:30", 2, "Phòng Tiếng Anh"),
+                  (THU_HA, THANH_TAM),
+                  "Luyện nghe, nói tiếng Anh theo chủ đề gần gũi (gia đình, trường học, thành "
+                  "phố cảng), theo giáo trình của đơn vị liên kết đã được thẩm định; không dạy "
+                  "trước chương trình, không dùng kết quả để đánh giá môn Tiếng Anh.",
+                  decision="45/QĐ-UBND", capacity=30, roster=10, declined=2),
+    ProgrammeSpec("thcs.hongbang", "Kỹ năng sống: Tự tin và an toàn", "hatgiong", Kind.LIFE_SKILLS,
+                  (6, 7), 180_000, weekly((THU,), "16:50", "17:35", 1, "Phòng đa năng"),
+                  (PHUONG_THAO, VAN_TUNG),
+                  "Kỹ năng tự bảo vệ, phòng chống đuối nước và xâm hại, làm việc nhóm, "
+                  "thuyết trình trước lớp theo Thông tư 04/2014/TT-BGDĐT.",
+                  status=Status.SUSPENDED, decision="38/QĐ-UBND", capacity=25,
+                  reason="Tạm dừng để thanh tra theo Kế hoạch 12/KH-SGDĐT: cha mẹ học sinh phản "
+                         "ánh việc vận động học sinh lớp 6, 7 tham gia chương trình.",
+                  reference="Quyết định 231/QĐ-SGDĐT ngày 20/11/2026", roster=6),
+    ProgrammeSpec("thcs.hongbang", "Giáo dục STEM: Robot và cảm biến", "duyenhai", Kind.STEM,
+                  (7, 9), 320_000, weekly((FRI,), "17:00", "18:30", 2, "Phòng Công nghệ"),
+                  (DUC_ANH, HAI_YEN),
+                  "Lắp ráp và lập trình robot giáo dục, cảm biến ánh sáng, nhiệt độ; dự án "
+                  "nhóm cuối mỗi học kỳ.",
+                  status=Status.SUBMITTED, dates=FROM_DECEMBER, capacity=24),
+    ProgrammeSpec("thcs.hongbang", "Lập trình Scratch và Python cơ bản", "duyenhai", Kind.IT,
+                  (6, 8), 280_000, weekly((SAT,), "14:00", "15:30", 2, "Phòng Tin học"),
+                  (QUANG_VINH,),
+                  "Tư duy lập trình qua Scratch, sau đó làm quen với Python: biến, vòng lặp, "
+                  "trò chơi nhỏ.",
+                  status=Status.DRAFT, dates=TERM_TWO, capacity=24),
+    # Elsewhere in the city.
+    ProgrammeSpec("th.quangtrung", "Làm quen với tiếng Anh lớp 1, 2", "haiau",
+                  Kind.FOREIGN_LANGUAGE, (1, 2), 250_000,
+                  weekly((TUE, THU), "16:30", "17:05", 1, "Phòng Tiếng Anh"), (MINH_KHOA,),
+                  "Làm quen với tiếng Anh qua bài hát, trò chơi và truyện tranh; không đánh giá "
+                  "bằng điểm số.",
+                  decision="52/QĐ-UBND"),
+    ProgrammeSpec("th.quangtrung", "Kỹ năng sống cho học sinh tiểu học", "hatgiong",
+                  Kind.LIFE_SKILLS, (1, 5), 100_000,
+                  weekly((FRI,), "16:30", "17:05", 1, "Phòng đa năng"), (VAN_TUNG,),
+                  "Kỹ năng tự phục vụ, an toàn giao thông, ứng xử với bạn bè và thầy cô.",
+                  decision="53/QĐ-UBND"),
+    ProgrammeSpec("th.tranquoctoan", "Tiếng Anh với giáo viên nước ngoài", "seabridge",
+                  Kind.FOREIGN_TEACHERS, (1, 5), 600_000,
+                  weekly((MON, WED), "16:30", "17:05", 1, "Phòng Tiếng Anh"), (HUGHES, THU_TRANG),
+                  "Nghe, nói tiếng Anh với giáo viên bản ngữ, có trợ giảng người Việt; bổ trợ, "
+                  "không thay thế môn Tiếng Anh chính khóa.",
+                  decision="118/QĐ-UBND"),
+    ProgrammeSpec("th.tranquoctoan", "Toán tư duy", "haiau", Kind.THINKING_MATHS, (1, 5), 300_000,
+                  weekly((THU,), "16:30", "17:05", 1, "Phòng 5A2"), (NGOC_LAN,),
+                  "Phát triển tư duy logic qua trò chơi, đồ dùng trực quan và bài toán thực tế; "
+                  "không dạy trước chương trình Toán.",
+                  decision="119/QĐ-UBND"),
+    ProgrammeSpec("thcs.ngoquyen", "Giáo dục STEM: Khoa học ứng dụng", "duyenhai", Kind.STEM,
+                  (6, 9), 250_000, weekly((TUE,), "17:00", "18:30", 2, "Phòng thí nghiệm"),
+                  (HAI_YEN,),
+                  "Thí nghiệm và dự án khoa học nhỏ: lọc nước, năng lượng mặt trời, mô hình "
+                  "cảng biển.",
+                  decision="121/QĐ-UBND"),
+    ProgrammeSpec("thpt.lechan", "Tiếng Anh luyện kỹ năng", "haiau", Kind.FOREIGN_LANGUAGE,
+                  (10, 11), 450_000, weekly((TUE,), "17:00", "18:30", 2, "Phòng 11A1"),
+                  (MINH_KHOA, THANH_TAM),
+                  "Luyện bốn kỹ năng nghe, nói, đọc, viết theo khung năng lực ngoại ngữ 6 bậc.",
+                  decision="112/QĐ-SGDĐT"),
+    ProgrammeSpec("thpt.lechan", "Tiếng Anh với giáo viên nước ngoài", "seabridge",
+                  Kind.FOREIGN_TEACHERS, (10, 12), 1_200_000,
+                  weekly((SAT,), "14:00", "15:30", 2, "Phòng Tiếng Anh"), (MITCHELL,),
+                  "Giao tiếp và thuyết trình tiếng Anh với giáo viên nước ngoài.",
+                  status=Status.RETURNED,
+                  reason="Đề nghị bổ sung bản sao giấy phép lao động, văn bằng của giáo viên "
+                         "nước ngoài và kế hoạch dạy học theo tuần; giải trình mức thu "
+                         "1.200.000 đồng/tháng, cao hơn nhiều so với chương trình cùng loại."),
+    ProgrammeSpec("thpt.hongbang", "Tin học văn phòng theo chuẩn quốc tế", "duyenhai", Kind.IT,
+                  (10, 11), 300_000, weekly((TUE,), "17:00", "18:30", 2, "Phòng Tin học"),
+                  (QUANG_VINH,),
+                  "Soạn thảo văn bản, bảng tính, trình chiếu; ôn luyện chứng chỉ tin học quốc "
+                  "tế cho học sinh có nhu cầu.",
+                  decision="113/QĐ-SGDĐT"),
+    ProgrammeSpec("thpt.hongbang", "Tiếng Anh giao tiếp với giáo viên nước ngoài", "seabridge",
+                  Kind.FOREIGN_TEACHERS, (10, 12), 800_000,
+                  weekly((FRI,), "17:00", "18:30", 2, "Phòng Tiếng Anh"), (MITCHELL, SANTOS),
+                  "Giao tiếp, tranh biện và thuyết trình tiếng Anh với giáo viên nước ngoài.",
+                  decision="114/QĐ-SGDĐT"),
+    ProgrammeSpec("th.anduong", "Tiếng Anh bổ trợ", "haiau", Kind.FOREIGN_LANGUAGE, (1, 5),
+                  120_000, weekly((TUE, THU), "16:30", "17:05", 1, "Phòng 3A1"), (NGOC_LAN,),
+                  "Củng cố từ vựng và phát âm qua bài hát, trò chơi; lớp ít học sinh.",
+                  decision="27/QĐ-UBND"),
+    ProgrammeSpec("thcs.anduong", "Tiếng Anh giao tiếp", "haiau", Kind.FOREIGN_LANGUAGE, (6, 8),
+                  180_000, weekly((SAT,), "08:00", "09:30", 2, "Phòng 7A1"), (THANH_TAM,),
+                  "Luyện nghe, nói tiếng Anh theo chủ đề, câu lạc bộ tiếng Anh cuối tháng.",
+                  decision="29/QĐ-UBND"),
+    ProgrammeSpec("thcs.anduong", "Toán tư duy nâng cao", "haiau", Kind.THINKING_MATHS, (8, 9),
+                  400_000, weekly((FRI,), "17:00", "18:30", 2, "Phòng 8A2"), (VAN_HUNG,),
+                  "Chuyên đề Toán nâng cao lớp 9 và luyện đề thi vào lớp 10.",
+                  status=Status.REFUSED,
+                  reason="Nội dung là Toán lớp 9 và luyện thi vào lớp 10: dạy trước chương "
+                         "trình, không phải liên kết giáo dục theo nhu cầu người học. Ôn thi "
+                         "vào lớp 10 do nhà trường tổ chức miễn phí theo quy định về dạy thêm."),
+    ProgrammeSpec("thpt.anduong", "Trải nghiệm di sản và làng nghề Hải Phòng", "hatgiong",
+                  Kind.EXPERIENTIAL, (10, 11), 200_000,
+                  weekly((SAT,), "14:00", "15:30", 2, "Hội trường"), (DUC_LONG, VAN_TUNG),
+                  "Tìm hiểu di tích Bạch Đằng Giang, đình Hàng Kênh, làng nghề tạc tượng Bảo "
+                  "Hà; dự án nhóm giới thiệu di sản địa phương.",
+                  decision="115/QĐ-SGDĐT"),
+    ProgrammeSpec("thcs-thpt.nbk", "Luyện thi IELTS", "seabridge", Kind.FOREIGN_LANGUAGE, (9, 12),
+                  2_000_000, weekly((TUE, THU), "17:15", "18:45", 2, "Phòng Tiếng Anh"),
+                  (WALKER, THU_TRANG),
+                  "Luyện thi IELTS học thuật, mục tiêu 6.0–6.5; thi thử mỗi tháng.",
+                  decision="116/QĐ-SGDĐT", capacity=20),
+    ProgrammeSpec("gdtx.haiphong", "Hướng nghiệp và kỹ năng chọn nghề", "hatgiong", Kind.CAREER,
+                  (10, 12), 100_000, weekly((SAT,), "14:00", "15:30", 2, "Hội trường"),
+                  (THI_HONG,),
+                  "Khám phá bản thân, tìm hiểu ngành nghề của thành phố cảng, tham quan doanh "
+                  "nghiệp và trường nghề.",
+                  decision="117/QĐ-SGDĐT"),
+]
+
+# Vietnamese names of the kinds, for the generated documents.
+KIND_WORDS = {
+    Kind.FOREIGN_LANGUAGE: "ngoại ngữ",
+    Kind.FOREIGN_TEACHERS: "ngoại ngữ có giáo viên nước ngoài",
+    Kind.IT: "tin học",
+    Kind.LIFE_SKILLS: "kỹ năng sống",
+    Kind.STEM: "giáo dục STEM",
+    Kind.THINKING_MATHS: "toán tư duy",
+    Kind.EXPERIENTIAL: "trải nghiệm",
+    Kind.CAREER: "hướng nghiệp",
+    Kind.OTHER: "khác",
+}
+WEEKDAY_WORDS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
+DECLINE_NOTES = [
+    "Gia đình không có điều kiện đưa đón con vào giờ học của chương trình.",
+    "Con đã học ở trung tâm gần nhà.",
+]
+
+# The summary's words for the statuses of a programme, in the order printed.
+PROGRAMME_STATUS_WORDS = {
+    Status.APPROVED: "đã phê duyệt",
+    Status.SUBMITTED: "chờ phê duyệt",
+    Status.RETURNED: "trả lại để hoàn thiện",
+    Status.REFUSED: "không phê duyệt",
+    Status.SUSPENDED: "tạm dừng",
+    Status.CLOSED: "đã kết thúc",
+    Status.DRAFT: "dự thảo",
+}
+
+
 KIN = {"father": "Cha", "mother": "Mẹ", "guardian": "Người giám hộ"}
 
 
@@ -508,6 +824,24 @@ def consent_form_pdf(lines: list[str]) -> bytes:
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%EOF\n" % (
         len(objects) + 1, xref)
     return bytes(out)
+
+
+def pdf_file(lines: list[str], name: str) -> ContentFile:
+    """A generated one-page PDF standing in for a scanned document, checked as an upload
+    is (by its content, not its name)."""
+    wrapped = [part for line in lines
+               for part in textwrap.wrap(line.replace("–", "-"), 72) or [""]]
+    scan = ContentFile(consent_form_pdf(wrapped), name=name)
+    validate_scan(scan)
+    return scan
+
+
+def money(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".") + " đồng"
+
+
+def schedule_words(slots) -> str:
+    return ", ".join(f"{WEEKDAY_WORDS[s.weekday]} {s.start:%H:%M}–{s.end:%H:%M}" for s in slots)
 
 
 # The logins printed at the end, in this order; the tests read this list.
@@ -579,6 +913,7 @@ class DemoCity:
         self.timetables()
         self.results()
         self.tutoring()
+        self.partnerships()
 
     def units(self):
         self.province = upsert(
@@ -941,6 +1276,163 @@ class DemoCity:
             head = User.objects.get(username=f"hieutruong.{slug}")
             services.declaration_acknowledge(actor=head, declaration=declaration)
 
+    def partnerships(self):
+        """The Department's registry of partners and the schools' linked programmes, through
+        the services as the Department, the heads, staff and the authorities would make
+        them. A partner found by its tax code, a programme by its school and title, is left
+        as it is, whatever became of it."""
+        department = User.objects.get(username="so.gddt")
+        for spec in PARTNERS:
+            if not Partner.objects.filter(tax_code=spec.tax_code).exists():
+                self.partner(spec, department)
+        for number, spec in enumerate(PROGRAMMES, 1):
+            school = self.school_by_slug[spec.school]
+            # Drawn on every run, so that the draws stay the same whatever exists already.
+            students = self.programme_students(spec, school)
+            if not Programme.objects.filter(school=school, title=spec.title).exists():
+                self.programme(number, spec, school, students)
+
+    def partner(self, spec: PartnerSpec, department):
+        contact_name, contact_phone, contact_email = spec.contact
+        partner = partnering.partner_save(actor=department, partner=Partner(
+            legal_name=spec.legal_name, tax_code=spec.tax_code,
+            business_registration=spec.tax_code, registration_issuer=BUSINESS_REGISTRY,
+            address=f"{spec.address}, thành phố Hải Phòng", representative=spec.representative,
+            contact_name=contact_name, contact_phone=contact_phone, contact_email=contact_email,
+            is_foreign=spec.is_foreign,
+        ))
+        registration = "Giấy chứng nhận đăng ký doanh nghiệp" + (
+            " có vốn đầu tư nước ngoài" if spec.is_foreign else "")
+        partnering.partner_document_add(
+            actor=department, partner=partner, kind=PartnerDocument.Kind.REGISTRATION,
+            title=f"{registration}, mã số {spec.tax_code}",
+            file=pdf_file([
+                registration.upper(), f"Mã số doanh nghiệp: {spec.tax_code}",
+                f"Tên doanh nghiệp: {spec.legal_name}", f"Địa chỉ trụ sở: {partner.address}",
+                f"Người đại diện theo pháp luật: {spec.representative}",
+                f"Đăng ký lần đầu ngày {spec.registered_on:%d/%m/%Y}", BUSINESS_REGISTRY,
+            ], f"dang-ky-doanh-nghiep-{spec.tax_code}.pdf"),
+        )
+        number, valid_from, valid_to = spec.licence
+        kinds = [ProgrammeKind(kind) for kind in spec.kinds]
+        partnering.licence_add(
+            actor=department,
+            licence=Licence(partner=partner, issuer=SO_GDDT, number=number, kinds=list(kinds),
+                            valid_from=valid_from, valid_to=valid_to),
+            document=pdf_file([
+                "QUYẾT ĐỊNH CHO PHÉP TỔ CHỨC HOẠT ĐỘNG GIÁO DỤC", f"Số: {number}", SO_GDDT,
+                f"Đơn vị: {spec.legal_name} (mã số {spec.tax_code})",
+                "Lĩnh vực: " + "; ".join(KIND_WORDS[kind] for kind in kinds),
+                f"Hiệu lực từ ngày {valid_from:%d/%m/%Y}"
+                + (f" đến ngày {valid_to:%d/%m/%Y}" if valid_to else ""),
+            ], f"giay-phep-{spec.tax_code}.pdf"),
+        )
+        if spec.status != Partner.Status.ACTIVE:
+            partnering.partner_set_status(actor=department, partner=partner,
+                                          status=spec.status, reason=spec.reason,
+                                          reference=spec.reference)
+
+    def programme_students(self, spec: ProgrammeSpec, school: School) -> list[Student]:
+        """The students whose parents answered the paper form, in the order they answered.
+        The parent with an account answers online (a later issue): not her children."""
+        if not spec.roster:
+            return []
+        low, high = spec.grades
+        candidates = list(
+            school.students.filter(status=Student.Status.STUDYING, grade__gte=low,
+                                   grade__lte=high)
+            .exclude(national_id__in=FAMILY_CODES).order_by("national_id")
+        )
+        return self.rng.sample(candidates, spec.roster)
+
+    def programme(self, number: int, spec: ProgrammeSpec, school: School, students):
+        """The head proposes and submits; the school's managing authority decides; staff put
+        students forward and record their parents' paper forms; the Department suspends."""
+        head = User.objects.get(username=f"hieutruong.{spec.school}")
+        partner = Partner.objects.get(tax_code=PARTNER_TAX_CODES[spec.partner])
+        (start, end), (low, high) = spec.dates, spec.grades
+        programme = Programme(
+            school=school, school_year=self.years[CURRENT_YEAR], title=spec.title,
+            partner=partner, programme_kind=spec.kind, content_summary=spec.summary,
+            grade_min=low, grade_max=high, capacity=spec.capacity, monthly_fee=spec.monthly_fee,
+            start_date=start, end_date=end,
+        )
+        contract = f"{number:02d}/2026/HĐLK"
+        terms = [
+            f"Chương trình: {spec.title} ({KIND_WORDS[spec.kind]}), lớp {low}–{high}",
+            f"Bên A: {school.name}", f"Bên B: {partner.legal_name} (mã số {partner.tax_code})",
+            f"Thời gian: {start:%d/%m/%Y} – {end:%d/%m/%Y}; {schedule_words(spec.slots)}",
+            f"Học phí: {money(spec.monthly_fee)}/tháng, thu theo tháng, không thu trước",
+        ]
+        documents = [
+            (ProgrammeDocument.Kind.CONTRACT, f"Hợp đồng liên kết giáo dục số {contract}",
+             pdf_file(["HỢP ĐỒNG LIÊN KẾT GIÁO DỤC", f"Số: {contract}", *terms],
+                      f"hop-dong-{school.moet_code}-{number:02d}.pdf")),
+            (ProgrammeDocument.Kind.MATERIALS, f"Kế hoạch dạy học và tài liệu: {spec.title}",
+             pdf_file(["KẾ HOẠCH DẠY HỌC VÀ TÀI LIỆU", spec.title, spec.summary,
+                       "Giáo viên: " + "; ".join(
+                           f"{t.full_name} ({t.qualification})" for t in spec.teachers)],
+                      f"ke-hoach-{school.moet_code}-{number:02d}.pdf")),
+        ]
+        programme = partnering.programme_save(
+            actor=head, programme=programme,
+            slots=[ActivitySlot(**slot._asdict()) for slot in spec.slots],
+            teachers=[teacher.build() for teacher in spec.teachers], documents=documents,
+        )
+        if spec.status == Status.DRAFT:
+            return
+        programme = partnering.programme_transition(actor=head, programme=programme,
+                                                    name="submit")
+        if spec.status == Status.SUBMITTED:
+            return
+        area = next(s.area for s in SCHOOLS if s.slug == spec.school)
+        authority = User.objects.get(
+            username="so.gddt" if school.managed_by_department else f"ubnd.{area}"
+        )
+        if spec.status in (Status.RETURNED, Status.REFUSED):
+            name = "return" if spec.status == Status.RETURNED else "refuse"
+            partnering.programme_transition(actor=authority, programme=programme, name=name,
+                                            reason=spec.reason)
+            return
+        programme = partnering.programme_transition(actor=authority, programme=programme,
+                                                    name="approve", reference=spec.decision)
+        self.programme_roster(spec, programme, students)
+        if spec.status == Status.SUSPENDED:
+            partnering.programme_transition(
+                actor=User.objects.get(username="so.gddt"), programme=programme,
+                name="suspend", reason=spec.reason, reference=spec.reference,
+            )
+
+    def programme_roster(self, spec: ProgrammeSpec, programme: Programme, students):
+        """A teacher puts each student forward and records the parent's signed form."""
+        staff = User.objects.get(username=f"giaovien.{spec.school}")
+        declined_from = len(students) - spec.declined
+        for position, student in enumerate(students):
+            enrollment = partnering.programme_enrollment_propose(
+                actor=staff, programme=programme, student=student
+            )
+            declined = position >= declined_from
+            guardianship = student.guardianships.select_related("guardian").order_by("id").first()
+            consent_record_paper(
+                actor=staff, enrollment=enrollment, guardian=guardianship.guardian,
+                kind=ConsentEvent.Kind.DECLINED if declined else ConsentEvent.Kind.GIVEN,
+                scan=self.programme_consent_scan(student, programme, guardianship, declined),
+                note=DECLINE_NOTES[position % len(DECLINE_NOTES)] if declined else "",
+            )
+
+    @staticmethod
+    def programme_consent_scan(student, programme, guardianship, declined: bool) -> ContentFile:
+        return pdf_file([
+            "PHIẾU ĐĂNG KÝ THAM GIA CHƯƠNG TRÌNH LIÊN KẾT GIÁO DỤC",
+            programme.school.name,
+            f"Chương trình: {programme.title}; đơn vị liên kết: {programme.partner.legal_name}",
+            f"Học phí: {money(programme.monthly_fee)}/tháng; "
+            + schedule_words(list(programme.slots.all())),
+            f"Học sinh: {student.full_name}, mã {student.national_id}, lớp {student.homeroom}",
+            f"{KIN[guardianship.relationship]}: {guardianship.guardian.full_name}",
+            "Ý kiến: " + ("Không đồng ý" if declined else "Đồng ý, tự nguyện cho con tham gia"),
+        ], f"phieu-lien-ket-{student.national_id}.pdf")
+
     @staticmethod
     def consent_scan(student, tc, guardianship, declined: bool) -> ContentFile:
         answer = "Khong dong y" if declined else "Dong y"
@@ -972,20 +1464,28 @@ def what_they_see(user) -> str:
                 "(không xem hồ sơ học sinh)")
     if user.role == Role.COMMITTEE:
         unit = policy.scope_units(user).first()
-        managed = schools.filter(policy.committee_managed()).count()
-        return (f"{schools.count()} trường của {unit.name}; hồ sơ học sinh của {managed} "
-                "trường do UBND quản lý (mầm non, tiểu học, THCS)")
+        managed = schools.filter(policy.committee_managed())
+        # What waits for its decision: the programmes of the schools it manages.
+        waiting = Programme.objects.filter(school__in=managed, status=Status.SUBMITTED).count()
+        return (f"{schools.count()} trường của {unit.name}; hồ sơ học sinh của "
+                f"{managed.count()} trường do UBND quản lý (mầm non, tiểu học, THCS)"
+                + (f"; {waiting} chương trình liên kết chờ phê duyệt" if waiting else ""))
     if user.role == Role.PRINCIPAL:
         school = schools.first()
         waiting = TutoringClass.objects.filter(school=school, status=Status.SUBMITTED).count()
         declared = OutsideTutoringDeclaration.objects.filter(
             teacher__school=school, status=OutsideTutoringDeclaration.Status.SUBMITTED
         ).count()
+        proposed = Programme.objects.filter(school=school, status=Status.SUBMITTED).count()
+        authority = "Sở GD&ĐT" if school.managed_by_department else (
+            "UBND " + school.unit.name[:1].lower() + school.unit.name[1:])
         return (f"{school.name}: {school.staff.count()} cán bộ, giáo viên, "
                 f"{school.students.count()} học sinh"
                 + (f"; {waiting} lớp dạy thêm chờ duyệt" if waiting else "")
                 + (f"; {declared} báo cáo dạy thêm ngoài nhà trường chờ xác nhận"
-                   if declared else ""))
+                   if declared else "")
+                + (f"; {proposed} chương trình liên kết chờ {authority} phê duyệt"
+                   if proposed else ""))
     if user.role == Role.STAFF:
         school = schools.first()
         classes = sorted(set(policy.visible(user, TeachingAssignment).filter(
@@ -1037,6 +1537,26 @@ class Command(BaseCommand):
             f"{roster.filter(status=Enrollment.Status.ENROLLED).count()} học sinh có phiếu đồng ý "
             f"của cha mẹ, {roster.filter(status=Enrollment.Status.PROPOSED).count()} chờ cha mẹ "
             "trả lời.\n"
+            + Command.programmes_line(schools)
+        )
+
+    @staticmethod
+    def programmes_line(schools) -> str:
+        programmes = Programme.objects.filter(school__in=schools)
+        statuses = Counter(programmes.values_list("status", flat=True))
+        by_status = ", ".join(f"{statuses[status]} {words}"
+                              for status, words in PROGRAMME_STATUS_WORDS.items()
+                              if statuses[status])
+        partners = Counter(Partner.objects.values_list("status", flat=True))
+        enrolled = Enrollment.objects.filter(activity__in=programmes,
+                                             status=Enrollment.Status.ENROLLED).count()
+        return (
+            f"Liên kết giáo dục: {programmes.count()} chương trình ({by_status}) ở "
+            f"{programmes.values('school').distinct().count()} trường; "
+            f"{sum(partners.values())} đơn vị liên kết trong danh bạ của Sở "
+            f"({partners[Partner.Status.SUSPENDED]} bị tạm đình chỉ, "
+            f"{partners[Partner.Status.BARRED]} bị cấm); {enrolled} học sinh có phiếu đồng ý "
+            "của cha mẹ.\n"
         )
 
     @staticmethod
