@@ -1,5 +1,5 @@
 from django import forms
-from django.forms import formset_factory
+from django.forms import BaseFormSet, formset_factory
 from django.forms.models import construct_instance
 from django.utils.translation import gettext_lazy as _
 
@@ -167,8 +167,22 @@ class ProgrammeTeacherForm(forms.ModelForm):
         self.instance = construct_instance(self, self.instance, self._meta.fields)
 
 
-ProgrammeSlotFormSet = formset_factory(SlotForm, extra=2, max_num=7)
-TeacherFormSet = formset_factory(ProgrammeTeacherForm, extra=2, max_num=30)
+class OptionalRowsFormSet(BaseFormSet):
+    """Rows of the weekly schedule or of the teachers, shown filled on an edit: a row the
+    head empties drops that session or teacher, as an empty extra row is skipped. Posted,
+    every row counts as extra and is compared with an empty row, not with what it held."""
+
+    def __init__(self, data=None, *args, initial=None, **kwargs):
+        super().__init__(data, *args, initial=None if data is not None else initial, **kwargs)
+
+    def initial_form_count(self):
+        return 0 if self.is_bound else super().initial_form_count()
+
+
+ProgrammeSlotFormSet = formset_factory(SlotForm, formset=OptionalRowsFormSet, extra=2, max_num=7)
+TeacherFormSet = formset_factory(
+    ProgrammeTeacherForm, formset=OptionalRowsFormSet, extra=2, max_num=30
+)
 
 
 class DecisionForm(forms.Form):

@@ -8,6 +8,7 @@ whatever the number of programmes.
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -41,9 +42,15 @@ class FeeDistribution:
         return round(self.fee_max / self.fee_min, 1) if self.fee_min else None
 
 
-def _programmes_sql(schools: QuerySet, school_year=None) -> tuple[str, list]:
-    """The fees of the programmes families pay for in ``schools``: one row each."""
-    scope_sql, scope_params = schools.values("pk").query.sql_with_params()
+def _programmes_sql(schools: QuerySet, school_year=None) -> tuple[str | None, list]:
+    """The fees of the programmes families pay for in ``schools``: one row each; no SQL
+    (None) when ``schools`` cannot match any school."""
+    try:
+        scope_sql, scope_params = schools.values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        # ``none()``, or a user with no unit or school in scope: Django refuses to write
+        # SQL for a condition that matches nothing.
+        return None, []
     activity = Activity._meta.db_table
     programme = Programme._meta.db_table
     statuses = ", ".join(["%s"] * len(PAYING_STATUSES))
@@ -91,6 +98,8 @@ def fee_distribution(schools: QuerySet, *, school_year=None, school=None):
     period across ``schools``; with ``school``, that school's programmes and their place
     (how many of the others cost less)."""
     sql, params = _programmes_sql(schools, school_year)
+    if sql is None:
+        return []
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH fees AS ({sql}), {RANKED} "
@@ -143,6 +152,8 @@ def far_above_median(schools: QuerySet, ratio, *, school_year=None, limit=50):
     """The programmes whose monthly fee is more than ``ratio`` times the median of their
     kind in ``schools``, dearest first: (programme id, kind, fee, median, times)."""
     sql, params = _programmes_sql(schools, school_year)
+    if sql is None:
+        return []
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH fees AS ({sql}), {RANKED} "

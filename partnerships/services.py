@@ -56,7 +56,9 @@ def partner_save(*, actor, partner: Partner) -> Partner:
     else:
         partner.status = Partner.objects.get(pk=partner.pk).status
     partner.tax_code = partner.tax_code.strip()
-    partner.full_clean()
+    # Who registered it is not the editor's to give: a partner seeded, or registered by an
+    # account since deleted, has none and must still be editable.
+    partner.full_clean(exclude=["created_by"])
     partner.save()
     if creating:
         PartnerEvent.objects.create(partner=partner, actor=actor, to_status=partner.status)
