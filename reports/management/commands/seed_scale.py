@@ -17,6 +17,17 @@ their status history and rosters of about twenty students whose parents answered
 The classes are lawful by construction: free, within the weekly cap, after the main sessions,
 no two of a school's classes at the same time, each subject and grade once per school (so no
 student goes over the cap), and a "not achieved" result for every remedial student.
+
+Linked programmes: a registry of partner organisations (one per five schools, at least 20),
+each with a licence for several kinds of programme valid over the school year, one in ten
+suspended; then ``--programmes-per-school`` programmes in every school, each with a licensed
+partner, a teacher (a foreign one with a work permit where the kind needs it), the contract and
+plan for those that reached the authority, weekly slots outside the main sessions, its status
+history and terms fingerprint. Fees are drawn per kind from a wide, skewed distribution: most
+near the kind's typical fee, a few far below, one in sixteen five to fifteen times above, as the
+press found (the same programme at 120.000 ₫ in one school and 2.000.000 ₫ in another). Most are
+approved; the programmes of a suspended partner are suspended. No rosters: the fee comparison
+needs fees, not families. ``scripts/bench_fees.py`` times it over 100,000 programmes.
 """
 
 import datetime
@@ -36,6 +47,15 @@ from django.db import connection, transaction
 from django.db.models import Max
 
 from accounts.models import Role
+from partnerships.models import (
+    Licence,
+    Partner,
+    PartnerEvent,
+    Programme,
+    ProgrammeDocument,
+    ProgrammeKind,
+    ProgrammeTeacher,
+)
 from schools.models import (
     Activity,
     ActivityEvent,
@@ -148,6 +168,102 @@ SUSPENSION_REASON = "Tạm dừng để kiểm tra theo kế hoạch kiểm tra 
 # Paper forms whose scans are not written to disk: a path, never opened.
 SCALE_SCAN = "consent/scale.pdf"
 
+# Linked programmes.
+K = ProgrammeKind
+MIN_PARTNERS = 20
+SCHOOLS_PER_PARTNER = 5
+# Partners' tax codes: 0990xxxxxx, a range neither the demo nor real Hải Phòng codes use.
+TAX_PREFIX = "0990"
+PARTNER_WORDS = {
+    K.FOREIGN_LANGUAGE: "Trung tâm Ngoại ngữ",
+    K.FOREIGN_TEACHERS: "Công ty TNHH Giáo dục Quốc tế",
+    K.IT: "Công ty Cổ phần Công nghệ Giáo dục",
+    K.LIFE_SKILLS: "Công ty TNHH Kỹ năng sống",
+    K.STEM: "Công ty TNHH Giáo dục STEM",
+    K.THINKING_MATHS: "Công ty TNHH Toán tư duy",
+    K.EXPERIENTIAL: "Công ty TNHH Du lịch và Trải nghiệm",
+    K.CAREER: "Công ty Cổ phần Tư vấn Hướng nghiệp",
+    K.OTHER: "Công ty TNHH Giáo dục",
+}
+LICENCE_ISSUER = "Sở Giáo dục và Đào tạo"
+# Every licence covers the current school year (and programmes from TERM_ONE to WHOLE_YEAR);
+# one in three runs until revoked.
+LICENCE_FROM = (datetime.date(2024, 8, 1), datetime.date(2026, 8, 1))
+LICENCE_TO = datetime.date(2028, 7, 31)
+PARTNER_SUSPENSION = ("Tạm dừng hoạt động liên kết do thu phí vượt mức đã công khai.",
+                      "QĐ-SGDĐT")
+# The kinds each level's schools choose from, with weights.
+LEVEL_KINDS = {
+    SchoolLevel.PRESCHOOL: {K.FOREIGN_LANGUAGE: 30, K.FOREIGN_TEACHERS: 15, K.LIFE_SKILLS: 20,
+                            K.STEM: 5, K.THINKING_MATHS: 10, K.EXPERIENTIAL: 10, K.OTHER: 10},
+    SchoolLevel.PRIMARY: {K.FOREIGN_LANGUAGE: 25, K.FOREIGN_TEACHERS: 15, K.IT: 12,
+                          K.LIFE_SKILLS: 12, K.STEM: 10, K.THINKING_MATHS: 12, K.EXPERIENTIAL: 8,
+                          K.OTHER: 6},
+    SchoolLevel.LOWER_SECONDARY: {K.FOREIGN_LANGUAGE: 25, K.FOREIGN_TEACHERS: 12, K.IT: 12,
+                                  K.LIFE_SKILLS: 10, K.STEM: 12, K.THINKING_MATHS: 6,
+                                  K.EXPERIENTIAL: 8, K.CAREER: 10, K.OTHER: 5},
+}
+UPPER_KINDS = {K.FOREIGN_LANGUAGE: 25, K.FOREIGN_TEACHERS: 10, K.IT: 12, K.LIFE_SKILLS: 8,
+               K.STEM: 12, K.EXPERIENTIAL: 8, K.CAREER: 20, K.OTHER: 5}
+# (title, content summary, teacher's qualification) per kind.
+PROGRAMME_TEXTS = {
+    K.FOREIGN_LANGUAGE: ("Tiếng Anh tăng cường", "Tiếng Anh giao tiếp theo giáo trình của đơn "
+                         "vị, bổ trợ chương trình chính khóa; kiểm tra cuối mỗi học kỳ.",
+                         "Cử nhân Sư phạm tiếng Anh"),
+    K.FOREIGN_TEACHERS: ("Tiếng Anh với giáo viên nước ngoài", "Luyện nghe, nói với giáo viên "
+                         "bản ngữ, trợ giảng Việt Nam; sĩ số tối đa theo hợp đồng.",
+                         "Cử nhân ngôn ngữ, chứng chỉ TESOL"),
+    K.IT: ("Tin học quốc tế", "Tin học ứng dụng và lập trình cơ bản, thi chứng chỉ tin học "
+           "quốc tế khi học sinh có nguyện vọng.", "Kỹ sư Công nghệ thông tin"),
+    K.LIFE_SKILLS: ("Giáo dục kỹ năng sống", "Kỹ năng tự phục vụ, an toàn, giao tiếp và làm "
+                    "việc nhóm qua hoạt động thực hành.", "Cử nhân Tâm lý học giáo dục"),
+    K.STEM: ("Giáo dục STEM – Robotics", "Dự án STEM, lắp ráp và lập trình robot theo chủ đề "
+             "của chương trình môn Khoa học, Công nghệ.", "Kỹ sư Cơ điện tử"),
+    K.THINKING_MATHS: ("Toán tư duy", "Phát triển tư duy logic qua trò chơi và bài toán mở; "
+                       "không dạy trước chương trình.", "Cử nhân Sư phạm Toán"),
+    K.EXPERIENTIAL: ("Học tập trải nghiệm", "Tham quan, trải nghiệm thực tế ngoài nhà trường "
+                     "theo chủ đề từng tháng, có giáo viên của trường đi cùng.",
+                     "Cử nhân Quản lý giáo dục"),
+    K.CAREER: ("Tư vấn hướng nghiệp", "Trắc nghiệm sở thích nghề, gặp gỡ doanh nghiệp, tư vấn "
+               "chọn ngành, chọn trường.", "Thạc sĩ Tâm lý học"),
+    K.OTHER: ("Câu lạc bộ cờ vua", "Cờ vua cơ bản và nâng cao, thi đấu giao hữu giữa các lớp.",
+              "Huấn luyện viên cờ vua cấp quốc gia"),
+}
+FOREIGN_TEACHERS = [("James Walker", "Vương quốc Anh"), ("Emily Johnson", "Hoa Kỳ"),
+                    ("Liam O'Brien", "Ai-len"), ("Chloe Martin", "Ca-na-đa"),
+                    ("Jack Wilson", "Ô-xtrây-li-a"), ("Maria Santos", "Phi-líp-pin"),
+                    ("Pieter van Wyk", "Nam Phi")]
+WORK_PERMIT_UNTIL = datetime.date(2028, 6, 30)
+# The monthly fee a family typically pays per kind (₫); each programme's fee is this times a
+# log-normal factor, with a tail far below (subsidised) and one far above (5-15 times).
+TYPICAL_FEE = {
+    K.FOREIGN_LANGUAGE: 350_000, K.FOREIGN_TEACHERS: 500_000, K.IT: 250_000,
+    K.LIFE_SKILLS: 150_000, K.STEM: 300_000, K.THINKING_MATHS: 400_000,
+    K.EXPERIENTIAL: 200_000, K.CAREER: 150_000, K.OTHER: 200_000,
+}
+FEE_SPREAD = 0.35  # sigma of the log-normal factor
+FEE_STEP = 10_000
+FAR_ABOVE_SHARE, CHEAP_SHARE = 1 / 16, 1 / 20
+PERIODS_WEIGHTS = {1: 25, 2: 45, 3: 15, 4: 15}
+# Weekly periods split into sessions of one or two periods, on different days.
+SESSIONS = {1: (1,), 2: (2,), 3: (2, 1), 4: (2, 2)}
+# Where a programme's sessions may start: weekday afternoons and evenings, the weekend. Only
+# those clear of a school's main sessions are used (checked per level), and no evening for
+# preschool and primary children. A period lasts 35 minutes in preschool and primary, 45
+# later, with five minutes between two.
+PROGRAMME_STARTS = [
+    *[(day, T(17)) for day in range(5)],
+    *[(day, T(18, 45)) for day in range(5)],
+    (5, T(8)), (5, T(9, 45)), (5, T(14)), (5, T(15, 45)), (6, T(8)), (6, T(9, 45)), (6, T(14)),
+]
+YOUNG = {SchoolLevel.PRESCHOOL, SchoolLevel.PRIMARY}
+# Of every 20 programmes: one a draft, two awaiting the authority, one suspended; the rest
+# approved. A suspended partner's programmes are all suspended.
+PROGRAMME_PATH = [S.DRAFT, S.SUBMITTED, S.APPROVED, S.SUSPENDED]
+RARE_PROGRAMME_STATUSES = {3: S.DRAFT, 8: S.SUBMITTED, 13: S.SUBMITTED, 18: S.SUSPENDED}
+PROGRAMME_SUSPENSION = "Tạm dừng do phụ huynh phản ánh thu phí ngoài hợp đồng; chờ kết luận."
+SCALE_DOCUMENT = "programmes/scale.pdf"
+
 STEPS = [
     ("units", "Đơn vị hành chính"),
     ("school_years", "Năm học, học kỳ"),
@@ -167,6 +283,15 @@ STEPS = [
     ("subject_results", "Kết quả học kỳ trước (chưa đạt)"),
     ("enrollments", "Học sinh trong danh sách lớp"),
     ("consent_events", "Phiếu đồng ý của cha mẹ"),
+    ("partners", "Đơn vị liên kết"),
+    ("partner_events", "Lịch sử đơn vị liên kết"),
+    ("licences", "Giấy phép của đơn vị liên kết"),
+    ("programmes", "Chương trình liên kết"),
+    ("programme_slots", "Lịch chương trình liên kết"),
+    ("programme_teachers", "Giáo viên chương trình liên kết"),
+    ("programme_documents", "Hợp đồng, kế hoạch chương trình"),
+    ("programme_terms", "Dấu vân tay điều khoản"),
+    ("programme_events", "Lịch sử trạng thái chương trình"),
 ]
 
 
@@ -211,6 +336,34 @@ class ScaleClass(NamedTuple):
     roster: list[int]  # indexes into ``student_ids``
 
 
+class ScaleProgramme(NamedTuple):
+    pk: int
+    school: int  # index into the school lists
+    kind: str
+    partner: int  # index into the partner lists
+    sessions: tuple  # (weekday, start, end, periods)
+    status: str
+    reference: str  # the approval decision, for those approved
+
+
+def add_minutes(start: datetime.time, minutes: int) -> datetime.time:
+    total = start.hour * 60 + start.minute + minutes
+    return T(total // 60, total % 60)
+
+
+def programme_starts(level: str, grade_max: int) -> list[tuple[int, datetime.time]]:
+    """The session starts open to a school's programmes: a two-period session from each is
+    clear of every main session."""
+    length = 35 if level in YOUNG else 45
+    sessions = main_sessions(level, grade_max)
+    return [
+        (day, start) for day, start in PROGRAMME_STARTS
+        if not (level in YOUNG and start >= T(18))
+        and not any(day == d and start < end and s < add_minutes(start, 2 * length + 5)
+                    for d, s, end in sessions)
+    ]
+
+
 class Command(BaseCommand):
     help = "Create city-scale load-test data with bulk inserts (see the module docstring)."
 
@@ -220,6 +373,9 @@ class Command(BaseCommand):
         parser.add_argument("--guardians-per-student", type=int, default=1, choices=[1, 2])
         parser.add_argument("--staff-per-school", type=int, default=40,
                             help="Teachers and employees besides the principal.")
+        parser.add_argument("--programmes-per-school", type=int, default=3,
+                            help="Linked programmes in every school (100 with --schools 1000: "
+                                 "the 100,000 of scripts/bench_fees.py).")
         parser.add_argument("--prefix", default="S",
                             help="Starts every code and username; 1-3 capital letters or digits.")
         parser.add_argument("--batch-size", type=int, default=5000)
@@ -230,12 +386,15 @@ class Command(BaseCommand):
         self.per_school = options["students_per_school"]
         self.guardians_per_student = options["guardians_per_student"]
         self.staff_per_school = options["staff_per_school"]
+        self.programmes_per_school = options["programmes_per_school"]
         self.batch_size = options["batch_size"]
         self.prefix = options["prefix"]
         self.login = self.prefix.lower()
         self.verbosity = options["verbosity"]
-        if self.n_schools < 1 or self.per_school < 0 or self.staff_per_school < 0:
-            raise CommandError("--schools phải ≥ 1; số học sinh, giáo viên không được âm.")
+        if (self.n_schools < 1 or self.per_school < 0 or self.staff_per_school < 0
+                or self.programmes_per_school < 0):
+            raise CommandError(
+                "--schools phải ≥ 1; số học sinh, giáo viên, chương trình không được âm.")
         if not re.fullmatch(r"[A-Z][A-Z0-9]{0,2}", self.prefix):
             raise CommandError("--prefix: 1-3 chữ cái in hoa hoặc chữ số, bắt đầu bằng chữ cái.")
         self.province_code = f"{self.prefix}31"
@@ -250,8 +409,9 @@ class Command(BaseCommand):
         started = time.perf_counter()
         self.say(
             f"Tạo {number(self.n_schools)} trường × {number(self.per_school)} học sinh, "
-            f"{number(self.staff_per_school)} giáo viên mỗi trường (tiền tố {self.prefix}, "
-            f"{connection.vendor})"
+            f"{number(self.staff_per_school)} giáo viên, "
+            f"{number(self.programmes_per_school)} chương trình liên kết mỗi trường "
+            f"(tiền tố {self.prefix}, {connection.vendor})"
         )
         with transaction.atomic():
             for name, label in STEPS:
@@ -267,7 +427,8 @@ class Command(BaseCommand):
                               TeachingAssignment, Student, Guardian, Guardianship, MainSession,
                               Activity, TutoringClass, TutoringClass.teachers.through,
                               ActivitySlot, ActivityEvent, SubjectResult, Enrollment,
-                              ConsentEvent):
+                              ConsentEvent, Partner, PartnerEvent, Licence, Programme,
+                              ProgrammeTeacher, ProgrammeDocument):
                     cursor.execute(f'ANALYZE "{model._meta.db_table}"')
             self.say(f"  {'ANALYZE':<34} {'':>12}     {time.perf_counter() - t0:8.1f} s")
         self.say(
@@ -578,20 +739,14 @@ class Command(BaseCommand):
         return len(self.classes)
 
     def insert_child_rows(self, model, objects):
-        """Write a multi-table-inheritance child's own columns (the parent rows exist),
-        converted for the database by each field as the ORM does."""
+        """Write a multi-table-inheritance child's own columns (the parent rows exist) with
+        the insert ``save()`` uses for them, many rows at a time as ``bulk_create`` does (one
+        INSERT per row took 12 s for 100,000 programmes on PostgreSQL)."""
         fields = model._meta.local_concrete_fields
-        quote = connection.ops.quote_name
-        sql = (f"INSERT INTO {quote(model._meta.db_table)} "
-               f"({', '.join(quote(field.column) for field in fields)}) "
-               f"VALUES ({', '.join(['%s'] * len(fields))})")
-        with connection.cursor() as cursor:
-            for chunk in chunks(objects, self.batch_size):
-                cursor.executemany(sql, [
-                    [field.get_db_prep_save(getattr(obj, field.attname), connection)
-                     for field in fields]
-                    for obj in chunk
-                ])
+        size = max(1, min(self.batch_size, 65535 // len(fields),  # PostgreSQL's cap on params
+                          connection.ops.bulk_batch_size(fields, [None] * 10**6)))
+        for chunk in chunks(objects, size):
+            model._base_manager._insert(chunk, fields=fields, raw=True, using=connection.alias)
 
     def step_tutoring_slots(self):
         """The weekly slots, then each class's terms fingerprint, which covers them, from
@@ -679,3 +834,271 @@ class Command(BaseCommand):
             )
             for enrollment, c, i in self.answered
         )))
+
+    # Linked programmes.
+
+    def step_partners(self):
+        """The Department's registry: one partner per five schools, at least 20; each known
+        for a kind of programme (its licence adds others); one in ten suspended."""
+        rng = self.rng
+        total = max(MIN_PARTNERS, math.ceil(self.n_schools / SCHOOLS_PER_PARTNER))
+        existing = (
+            Partner.objects.filter(tax_code__regex=rf"^{TAX_PREFIX}\d{{6}}$")
+            .aggregate(top=Max("tax_code"))["top"]
+        )
+        first = int(existing[len(TAX_PREFIX):]) + 1 if existing else 0
+        if first + total > 10**6:
+            raise CommandError(
+                f"Hết dải mã số thuế {TAX_PREFIX}xxxxxx cho đơn vị liên kết thử tải.")
+        kinds = list(ProgrammeKind.values)
+        surnames = list(SURNAMES)
+        self.partner_kinds, self.partner_suspended, self.partner_names = [], [], []
+        partners = []
+        for i in range(total):
+            main = kinds[i % len(kinds)]
+            others = rng.sample([k for k in kinds if k != main], rng.randint(1, 3))
+            self.partner_kinds.append([main, *others])
+            self.partner_suspended.append(i % 10 == 7)
+            name = (f"{PARTNER_WORDS[main]} {rng.choice(PLACE_WORDS)} {rng.choice(PLACE_WORDS)} "
+                    f"{self.prefix}{i + 1}")
+            self.partner_names.append(name)
+            tax_code = f"{TAX_PREFIX}{first + i:06d}"
+            sex = "F" if rng.random() < 0.5 else "M"
+            partners.append(Partner(
+                legal_name=name, tax_code=tax_code, business_registration=tax_code,
+                registration_issuer=f"Sở Tài chính {self.province.name}",
+                address=f"Số {rng.randint(1, 300)} phố {rng.choice(PLACE_WORDS)}, "
+                        f"{self.province.name}",
+                representative=f"{rng.choice(surnames)} {rng.choice(ADULT_NAMES[sex])}",
+                contact_name=f"{rng.choice(surnames)} {rng.choice(ADULT_NAMES['F'])}",
+                contact_phone=f"0225{3500000 + first + i:07d}",
+                contact_email=f"lienhe{first + i}@lienket.example",
+                is_foreign=main == K.FOREIGN_TEACHERS and i % 2 == 0,
+                status=Partner.Status.SUSPENDED if i % 10 == 7 else Partner.Status.ACTIVE,
+            ))
+        self.partner_ids = self.bulk(Partner, partners)
+        self.partners = partners
+        # The partners a programme of each kind may have: those licensed for it (every kind
+        # is the main one of at least two partners, one of them active).
+        self.partners_for_kind = {
+            kind: [i for i, covered in enumerate(self.partner_kinds) if kind in covered]
+            for kind in kinds
+        }
+        return len(partners)
+
+    def step_partner_events(self):
+        reason, reference = PARTNER_SUSPENSION
+
+        def events():
+            for i, partner_id in enumerate(self.partner_ids):
+                yield PartnerEvent(partner_id=partner_id, to_status=Partner.Status.ACTIVE)
+                if self.partner_suspended[i]:
+                    yield PartnerEvent(
+                        partner_id=partner_id, from_status=Partner.Status.ACTIVE,
+                        to_status=Partner.Status.SUSPENDED, reason=reason,
+                        reference=f"{100 + i}/{reference}",
+                    )
+
+        return len(self.bulk(PartnerEvent, events()))
+
+    def step_licences(self):
+        """One licence per partner for its kinds, valid over the whole school year."""
+        rng = self.rng
+        start, end = LICENCE_FROM
+        days = (end - start).days
+        return len(self.bulk(Licence, (
+            Licence(
+                partner_id=partner_id, issuer=f"{LICENCE_ISSUER} {self.province.name}",
+                number=f"{i + 1:04d}/GP-SGDĐT-{self.prefix}", kinds=self.partner_kinds[i],
+                valid_from=start + datetime.timedelta(days=rng.randrange(days)),
+                valid_to=None if i % 3 == 2 else LICENCE_TO,
+            )
+            for i, partner_id in enumerate(self.partner_ids)
+        )))
+
+    def programme_fee(self, kind: str) -> int:
+        """The kind's typical fee times a log-normal factor; some far below, some 5-15 times
+        above; in steps of 10.000 ₫."""
+        rng = self.rng
+        fee = TYPICAL_FEE[kind] * rng.lognormvariate(0, FEE_SPREAD)
+        draw = rng.random()
+        if draw < FAR_ABOVE_SHARE:
+            fee *= rng.uniform(5, 15)
+        elif draw < FAR_ABOVE_SHARE + CHEAP_SHARE:
+            fee *= rng.uniform(0.25, 0.5)
+        return max(FEE_STEP, round(fee / FEE_STEP) * FEE_STEP)
+
+    def programme_sessions(self, starts, periods: int, length: int) -> tuple:
+        """The weekly sessions of ``periods`` periods, each on its own day."""
+        rng = self.rng
+        sessions, days = [], set()
+        for part in SESSIONS[periods]:
+            choices = [start for start in starts if start[0] not in days] or starts
+            day, start = rng.choice(choices)
+            days.add(day)
+            sessions.append((day, start, add_minutes(start, part * length + 5 * (part - 1)),
+                             part))
+        return tuple(sessions)
+
+    def step_programmes(self):
+        """The Activity rows with ``bulk_create``, then Programme's own columns (multi-table
+        inheritance, as for the tutoring classes)."""
+        rng = self.rng
+        plans, activities, n = [], [], 0
+        periods_choices, periods_weights = list(PERIODS_WEIGHTS), list(PERIODS_WEIGHTS.values())
+        kind_pairs = {}
+        for s, school_id in enumerate(self.school_ids):
+            level, (grade_min, grade_max) = self.levels[s], self.grades[s]
+            if level not in kind_pairs:
+                weights = LEVEL_KINDS.get(level, UPPER_KINDS)
+                kind_pairs[level] = (list(weights), list(weights.values()))
+            kinds, weights = kind_pairs[level]
+            starts = programme_starts(level, grade_max)
+            length = 35 if level in YOUNG else 45
+            authority = ("SGDĐT" if School(level=level, grade_max=grade_max).managed_by_department
+                         else "UBND")
+            for kind in rng.choices(kinds, weights, k=self.programmes_per_school):
+                partner = rng.choice(self.partners_for_kind[kind])
+                status = (S.SUSPENDED if self.partner_suspended[partner]
+                          else RARE_PROGRAMME_STATUSES.get(n % 20, S.APPROVED))
+                approved = PROGRAMME_PATH.index(status) >= PROGRAMME_PATH.index(S.APPROVED)
+                reference = f"{n % 9000 + 1}/QĐ-{authority}" if approved else ""
+                n += 1
+                low = rng.randint(grade_min, grade_max)
+                high = min(grade_max, low + rng.choice((0, 0, 1, 2)))
+                grades = (("mẫu giáo" if grade_max == 0 else f"lớp {low}") if low == high
+                          else f"lớp {low}–{high}")
+                periods = rng.choices(periods_choices, periods_weights)[0]
+                title, summary, _qualification = PROGRAMME_TEXTS[kind]
+                start, end = TERM_ONE if rng.random() < 0.1 else WHOLE_YEAR
+                activities.append(Activity(
+                    school_id=school_id, school_year_id=self.year.pk,
+                    kind=Activity.Kind.PROGRAMME, title=f"{title} {grades}",
+                    grade_min=low, grade_max=high, monthly_fee=self.programme_fee(kind),
+                    capacity=rng.choice((20, 25, 30, 35, 40)), start_date=start, end_date=end,
+                    status=status, created_by_id=self.principal_ids[s],
+                ))
+                plans.append((s, kind, partner, self.programme_sessions(starts, periods, length),
+                              status, reference))
+        ids = self.bulk(Activity, activities, len(activities), "chương trình")
+        self.programme_activities = activities
+        self.programmes = [ScaleProgramme(pk, *plan) for pk, plan in zip(ids, plans, strict=True)]
+        self.insert_child_rows(Programme, (
+            Programme(
+                activity_ptr_id=p.pk, partner_id=self.partner_ids[p.partner],
+                programme_kind=p.kind, content_summary=PROGRAMME_TEXTS[p.kind][1],
+                weekly_periods=sum(session[3] for session in p.sessions),
+                approval_reference=p.reference,
+            )
+            for p in self.programmes
+        ))
+        return len(self.programmes)
+
+    def step_programme_slots(self):
+        self.programme_slots = [
+            [ActivitySlot(activity_id=p.pk, weekday=weekday, start=start, end=end,
+                          periods=periods, room=f"Phòng chức năng {p.pk % 40 + 1}")
+             for weekday, start, end, periods in p.sessions]
+            for p in self.programmes
+        ]
+        return len(self.bulk(ActivitySlot, (
+            slot for slots in self.programme_slots for slot in slots
+        ), label="buổi học"))
+
+    def step_programme_teachers(self):
+        """One teacher each, named by the partner; a foreign one, with a work permit valid
+        past the programme, where the kind says foreign teachers."""
+        rng = self.rng
+        surnames = list(SURNAMES)
+
+        def teachers():
+            for n, p in enumerate(self.programmes):
+                qualification = PROGRAMME_TEXTS[p.kind][2]
+                if p.kind == K.FOREIGN_TEACHERS:
+                    name, nationality = FOREIGN_TEACHERS[n % len(FOREIGN_TEACHERS)]
+                    yield ProgrammeTeacher(
+                        programme_id=p.pk, full_name=name, nationality=nationality,
+                        is_foreign=True, qualification=qualification,
+                        work_permit_number=f"{self.prefix}{n:07d}/GPLĐ",
+                        work_permit_expiry=WORK_PERMIT_UNTIL,
+                    )
+                else:
+                    sex = "F" if rng.random() < 0.6 else "M"
+                    yield ProgrammeTeacher(
+                        programme_id=p.pk,
+                        full_name=f"{rng.choice(surnames)} {rng.choice(ADULT_NAMES[sex])}",
+                        qualification=qualification,
+                    )
+
+        self.programme_teachers = list(teachers())
+        return len(self.bulk(ProgrammeTeacher, self.programme_teachers))
+
+    def step_programme_documents(self):
+        """The contract and the plan every programme submitted to the authority carries
+        (paths only, as for the paper consent forms)."""
+        kinds = [(ProgrammeDocument.Kind.CONTRACT, "Hợp đồng liên kết"),
+                 (ProgrammeDocument.Kind.MATERIALS, "Kế hoạch và tài liệu")]
+        return len(self.bulk(ProgrammeDocument, (
+            ProgrammeDocument(programme_id=p.pk, kind=kind, title=title, file=SCALE_DOCUMENT,
+                              uploaded_by_id=self.principal_ids[p.school])
+            for p in self.programmes if p.status != S.DRAFT
+            for kind, title in kinds
+        )))
+
+    def step_programme_terms(self):
+        """Each programme's terms fingerprint, from ``compute_terms_hash`` itself (fee,
+        dates, slots, partner, content, teachers), over the objects just written: their
+        slots and teachers handed to it as if prefetched, rather than read back (which took
+        a minute for 100,000 programmes). tests/test_seed.py checks it against the rows."""
+        def hashes():
+            for p, activity, slots, teacher in zip(
+                self.programmes, self.programme_activities, self.programme_slots,
+                self.programme_teachers, strict=True,
+            ):
+                programme = Programme(
+                    pk=p.pk, monthly_fee=activity.monthly_fee, start_date=activity.start_date,
+                    end_date=activity.end_date, title=activity.title, programme_kind=p.kind,
+                    content_summary=PROGRAMME_TEXTS[p.kind][1],
+                    partner=self.partners[p.partner],
+                )
+                programme._prefetched_objects_cache = {"slots": slots, "teachers": [teacher]}
+                yield p.pk, programme.compute_terms_hash()
+
+        # One UPDATE per batch joined to its VALUES list (PostgreSQL, SQLite ≥ 3.33): one
+        # statement per row, or bulk_update's CASE, took tens of seconds for 100,000.
+        table = connection.ops.quote_name(Activity._meta.db_table)
+        size = max(1, min(self.batch_size, connection.ops.bulk_batch_size(["id", "terms_hash"],
+                                                                          [None] * 10**6)))
+        done = 0
+        with connection.cursor() as cursor:
+            for chunk in chunks(hashes(), size):
+                cursor.execute(
+                    f"UPDATE {table} SET terms_hash = v.column2 "
+                    f"FROM (VALUES {', '.join(['(%s, %s)'] * len(chunk))}) AS v "
+                    f"WHERE {table}.id = v.column1",
+                    [value for pair in chunk for value in pair],
+                )
+                done += len(chunk)
+                self.progress("dấu vân tay", done, len(self.programmes))
+        return done
+
+    def step_programme_events(self):
+        """Each programme's way to its status: the head drafts and submits, the managing
+        authority approves (with its decision) and suspends (no official accounts here)."""
+        def events():
+            for p in self.programmes:
+                reached = PROGRAMME_PATH[:PROGRAMME_PATH.index(p.status) + 1]
+                head = self.principal_ids[p.school]
+                reason = (PARTNER_SUSPENSION[0] if self.partner_suspended[p.partner]
+                          else PROGRAMME_SUSPENSION)
+                for before, status in zip(["", *reached[:-1]], reached, strict=True):
+                    yield ActivityEvent(
+                        activity_id=p.pk,
+                        actor_id=head if status in (S.DRAFT, S.SUBMITTED) else None,
+                        from_status=before, to_status=status,
+                        reason=reason if status == S.SUSPENDED else "",
+                        reference=p.reference if status == S.APPROVED else "",
+                    )
+
+        total = sum(PROGRAMME_PATH.index(p.status) + 1 for p in self.programmes)
+        return len(self.bulk(ActivityEvent, events(), total, "sự kiện"))
