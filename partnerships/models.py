@@ -58,7 +58,11 @@ class Partner(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -121,7 +125,11 @@ class Licence(models.Model):
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
@@ -175,7 +183,11 @@ class PartnerDocument(models.Model):
     title = models.CharField(_("title"), max_length=200)
     file = models.FileField(_("file"), upload_to="partners/%Y/")
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
@@ -281,7 +293,11 @@ class ProgrammeDocument(models.Model):
     title = models.CharField(_("title"), max_length=200)
     file = models.FileField(_("file"), upload_to="programmes/%Y/")
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from schools import policy
+from schools.forms import add_service_error
 from schools.uploads import attachment_response
 
 from . import services
@@ -70,7 +71,7 @@ def _partner_form(request, instance=None):
         try:
             partner = services.partner_save(actor=request.user, partner=form.instance)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The partner is saved in the registry."))
             return redirect("partnerships:partner_detail", pk=partner.pk)
@@ -159,7 +160,7 @@ def licence_add(request, pk):
                 actor=request.user, licence=licence, document=form.cleaned_data["document"]
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The licence is recorded."))
             return redirect("partnerships:partner_detail", pk=partner.pk)
@@ -180,7 +181,7 @@ def partner_document_add(request, pk):
         try:
             services.partner_document_add(actor=request.user, partner=partner, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The document is added."))
             return redirect("partnerships:partner_detail", pk=partner.pk)

@@ -7,7 +7,7 @@ kind in one school, students whose fees add up above the Department's threshold.
 """
 
 from django.conf import settings
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -76,6 +76,19 @@ def check_programme(programme: Programme, slots: list, teachers: list) -> list[V
                 "grade_min",
                 _("%(school)s teaches grades %(min)s to %(max)s.")
                 % {"school": school.name, "min": school.grade_min, "max": school.grade_max},
+                CITY_DIRECTIVE,
+            )
+
+    if p.capacity is not None and p.capacity < 1:
+        add("CAPACITY", "capacity", _("The capacity must be at least 1 student."), CITY_DIRECTIVE)
+    if p.pk and p.capacity:
+        enrolled = p.enrollments.filter(status=Enrollment.Status.ENROLLED).count()
+        if p.capacity < enrolled:
+            add(
+                "CAPACITY",
+                "capacity",
+                _("The capacity (%(capacity)s) is below the %(enrolled)s students on the roster.")
+                % {"capacity": p.capacity, "enrolled": enrolled},
                 CITY_DIRECTIVE,
             )
 
@@ -162,6 +175,13 @@ def _check_partner(p, partner) -> list[Violation]:
     return found
 
 
+VIETNAMESE = {"việt nam", "viet nam", "vietnam", "vn", "vietnamese"}
+
+
+def is_vietnamese(nationality: str) -> bool:
+    return (nationality or "").strip().casefold() in VIETNAMESE
+
+
 def _check_teachers(p, teachers) -> list[Violation]:
     found = []
     if not teachers:
@@ -173,6 +193,20 @@ def _check_teachers(p, teachers) -> list[Violation]:
                 CIRCULAR_04,
             )
         )
+    for teacher in teachers:
+        if not teacher.is_foreign and not is_vietnamese(teacher.nationality):
+            found.append(
+                _violation(
+                    "P4",
+                    "teachers",
+                    _(
+                        "%(name)s is of %(nationality)s nationality: mark the teacher as "
+                        "foreign and give the work permit."
+                    )
+                    % {"name": teacher.full_name, "nationality": teacher.nationality},
+                    DECREE_152,
+                )
+            )
     foreign = [t for t in teachers if t.is_foreign]
     if p.programme_kind == ProgrammeKind.FOREIGN_TEACHERS and teachers and not foreign:
         found.append(
@@ -216,9 +250,14 @@ def _check_teachers(p, teachers) -> list[Violation]:
 
 
 def _check_consents(p) -> list[Violation]:
-    """P1: consent is collected only for approved terms, and only those terms."""
-    consents = ConsentEvent.objects.filter(enrollment__activity=p, kind=ConsentEvent.Kind.GIVEN)
-    stale = consents.exclude(terms_hash=p.terms_hash).count() if p.terms_hash else 0
+    """P1: a student is on the roster only with a consent to the programme's current
+    terms: those on it whose parents agreed to other terms must be asked again."""
+    if not p.terms_hash:
+        return []
+    current = ConsentEvent.objects.filter(
+        enrollment=OuterRef("pk"), kind=ConsentEvent.Kind.GIVEN, terms_hash=p.terms_hash
+    )
+    stale = p.enrollments.filter(status=Enrollment.Status.ENROLLED).exclude(Exists(current)).count()
     if stale:
         return [
             _violation(
@@ -250,18 +289,21 @@ def same_kind_elsewhere(programme: Programme):
     )
 
 
-def student_fee_totals(student_ids) -> dict[int, int]:
+def student_fee_totals(student_ids, start=None, end=None) -> dict[int, int]:
     """Each student's total monthly fee across the programmes they are on the roster of
-    (approved or suspended, running today)."""
-    today = timezone.localdate()
+    (approved or suspended) that run at some time between ``start`` and ``end`` (today by
+    default): for a programme's roster, those that overlap its own dates."""
+    start = start or timezone.localdate()
+    end = end or start
     rows = (
         Enrollment.objects.filter(
             student_id__in=student_ids,
             status=Enrollment.Status.ENROLLED,
             activity__kind=Activity.Kind.PROGRAMME,
             activity__status__in=PAYING_STATUSES,
+            activity__start_date__lte=end,
+            activity__end_date__gte=start,
         )
-        .filter(Q(activity__end_date__gte=today))
         .values("student_id")
         .annotate(total=Sum("activity__monthly_fee"))
     )
@@ -290,7 +332,8 @@ def programme_flags(programme: Programme) -> list[Violation]:
         students = programme.enrollments.filter(status=Enrollment.Status.ENROLLED).values_list(
             "student_id", flat=True
         )
-        over = [t for t in student_fee_totals(list(students)).values() if t > threshold]
+        totals = student_fee_totals(list(students), programme.start_date, programme.end_date)
+        over = [t for t in totals.values() if t > threshold]
         if over:
             found.append(
                 _violation(

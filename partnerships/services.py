@@ -1,6 +1,8 @@
 """Write operations on the partner registry and on linked programmes: one function per user
 action, each atomic, each checking the policy and the rules, each recording who did what."""
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mass_mail
@@ -26,6 +28,7 @@ from .models import (
 )
 
 Status = Activity.Status
+logger = logging.getLogger(__name__)
 
 
 class RuleViolations(ValidationError):
@@ -56,9 +59,7 @@ def partner_save(*, actor, partner: Partner) -> Partner:
     else:
         partner.status = Partner.objects.get(pk=partner.pk).status
     partner.tax_code = partner.tax_code.strip()
-    # Who registered it is not the editor's to give: a partner seeded, or registered by an
-    # account since deleted, has none and must still be editable.
-    partner.full_clean(exclude=["created_by"])
+    partner.full_clean()
     partner.save()
     if creating:
         PartnerEvent.objects.create(partner=partner, actor=actor, to_status=partner.status)
@@ -371,7 +372,16 @@ def _notify_families(programme, name, reason):
             "reason": reason,
         }
     messages = [(subject, body, None, [address]) for address in recipients]
-    transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
+
+    def send():
+        # After the commit the decision stands whatever the mail server does; a failure is
+        # logged for the administrators, never shown as a failed suspension.
+        try:
+            send_mass_mail(messages)
+        except Exception:
+            logger.exception("Could not notify the families of programme %s", programme.pk)
+
+    transaction.on_commit(send)
     audit_record(
         actor=None,
         action="programme_families_notified",
@@ -402,6 +412,13 @@ def programme_enrollment_propose(*, actor, programme: Programme, student: Studen
     _require(actor, "activity.manage_roster", p)
     if not policy.visible(actor, Student).filter(pk=student.pk, school=p.school_id).exists():
         raise PermissionDenied("student")
+    if student.status != Student.Status.STUDYING:
+        raise ValidationError(
+            {
+                "student": _("%(name)s is not studying at the school now.")
+                % {"name": student.full_name}
+            }
+        )
     if not p.accepts_consent():
         raise ValidationError(
             _("'%(title)s' is %(status)s: no student can be added now.")

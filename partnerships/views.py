@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from schools import policy
+from schools.forms import add_service_error
 from schools.models import Activity, ActivitySlot, School, SchoolYear, Student
 from schools.uploads import attachment_response
 
@@ -123,7 +124,13 @@ def _teachers_from(formset):
 def _programme_form(request, school, instance=None):
     """Create or edit: ``programme_save`` checks every rule; a violation gives the form
     back with the whole list and nothing saved."""
-    partners = policy.visible(request.user, Partner).order_by("legal_name")
+    # Only partners that may run programmes; the one a returned proposal names stays
+    # listed so that the form shows it, and the rules say why it cannot stay.
+    partners = (
+        policy.visible(request.user, Partner)
+        .filter(Q(status=Partner.Status.ACTIVE) | Q(pk=getattr(instance, "partner_id", None)))
+        .order_by("legal_name")
+    )
     form = ProgrammeForm(
         request.POST or None,
         request.FILES or None,
@@ -170,7 +177,7 @@ def _programme_form(request, school, instance=None):
         except services.RuleViolations as error:
             violations = error.violations
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The programme is saved as a draft."))
             return redirect(programme)
@@ -230,7 +237,9 @@ def programme_detail(request, pk):
         enrollments = list(
             programme.enrollments.select_related("student").order_by("student__full_name")
         )
-        totals = rules.student_fee_totals([e.student_id for e in enrollments])
+        totals = rules.student_fee_totals(
+            [e.student_id for e in enrollments], programme.start_date, programme.end_date
+        )
         for e in enrollments:
             e.fee_total = totals.get(e.student_id, 0)
             e.over_threshold = e.fee_total > threshold
@@ -339,7 +348,7 @@ def roster_add(request, pk):
                 actor=request.user, programme=programme, student=form.cleaned_data["student"]
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(
                 request,

@@ -141,3 +141,14 @@ class PaperConsentForm(forms.Form):
     def __init__(self, *args, guardians, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
         self.fields["guardian"].queryset = guardians
+
+
+def add_service_error(form, error):
+    """Put a service's ValidationError on the form: each message on its field when the form
+    has that field, on the form as a whole otherwise (never a crash on a model field the
+    form does not show)."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

@@ -18,6 +18,7 @@ from .forms import (
     PaperConsentForm,
     ResultsImportForm,
     SchoolFilterForm,
+    add_service_error,
 )
 from .imports import results_import, schools_import, students_import
 from .models import (
@@ -293,7 +294,7 @@ def consent_paper(request, pk):
                 note=data["note"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The parent's decision is recorded."))
             return redirect(activity)

@@ -362,8 +362,12 @@ def _programme(school, year, partner, actor, student, guardian, status="approved
     ActivityEvent.objects.create(activity=programme, actor=actor, to_status=status)
     if student is None:
         return programme
+    # On the roster only with a parent's consent to the current terms.
     enrollment = Enrollment.objects.create(
-        activity=programme, student=student, basis="voluntary", status="enrolled"
+        activity=programme,
+        student=student,
+        basis="voluntary",
+        status="enrolled" if guardian else "proposed",
     )
     if guardian is not None:
         ConsentEvent.objects.create(

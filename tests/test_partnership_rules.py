@@ -409,3 +409,50 @@ def test_the_fee_flag_counts_each_student_over_the_threshold(world):
     # Both students pay 300.000 ₫ a month, above 250.000 ₫.
     assert re.search(r"\b2\b", flags[0].message)
     assert "250.000" in flags[0].message
+
+
+def test_a_teacher_of_another_nationality_not_marked_foreign_is_asked_for_a_permit(world):
+    codes, found = check(world, teachers=[teacher(full_name="Anna Müller", nationality="Đức")])
+    assert codes == {("P4", "teachers")}
+    assert "Anna Müller" in found[0].message and DECREE_152 in found[0].reference
+    assert check(world, teachers=[teacher(nationality=" việt nam ")])[0] == set()
+
+
+def test_the_capacity_must_hold_at_least_one_student_and_the_roster(world):
+    assert ("CAPACITY", "capacity") in check(world, capacity=0)[0]
+    programme = world.programme_a  # student_a is on its roster
+    programme.capacity = 0
+    assert ("CAPACITY", "capacity") in {
+        (v.rule, v.field)
+        for v in rules.check_programme(
+            programme, list(programme.slots.all()), list(programme.teachers.all())
+        )
+    }
+
+
+def test_a_roster_totals_only_programmes_that_overlap_its_dates(world):
+    later = paying(world, 1_300_000, kind="it")
+    Programme.objects.filter(pk=later.pk).update(start_date=D(2027, 6, 1), end_date=D(2027, 8, 31))
+    # programme_a runs over the school year; the summer programme does not overlap it.
+    assert rules.student_fee_totals(
+        [world.student_a.pk], world.programme_a.start_date, world.programme_a.end_date
+    ) == {world.student_a.pk: 300_000}
+    assert rules.programme_flags(world.programme_a) == []
+
+
+def test_a_student_on_the_roster_without_consent_to_the_current_terms_breaks_p1(world):
+    programme = world.programme_a
+    assert check_saved(programme) == set()
+    Programme.objects.filter(pk=programme.pk).update(monthly_fee=450_000)
+    programme.refresh_from_db()
+    programme.terms_hash = programme.compute_terms_hash()
+    assert check_saved(programme) == {("P1", None)}
+
+
+def check_saved(programme):
+    return {
+        (v.rule, v.field)
+        for v in rules.check_programme(
+            programme, list(programme.slots.all()), list(programme.teachers.all())
+        )
+    }

@@ -594,9 +594,19 @@ def families(world):
         s = StudentFactory(school=world.school_a, grade=8)
         GuardianshipFactory(student=s, guardian=GuardianFactory(email=email))
         if status:
-            Enrollment.objects.create(
+            enrollment = Enrollment.objects.create(
                 activity=world.programme_a, student=s, basis="voluntary", status=status
             )
+            if status == "enrolled":
+                # On the roster only with a consent to the current terms.
+                ConsentEvent.objects.create(
+                    enrollment=enrollment,
+                    kind="given",
+                    guardian=s.guardians.get(),
+                    channel="paper",
+                    terms_hash=world.programme_a.terms_hash,
+                    scan="consent/x.pdf",
+                )
         return s
 
     student("proposed", "de-nghi@example.vn")
@@ -1114,3 +1124,13 @@ def test_programmes_far_above_the_median_are_flagged_with_how_many_times(world, 
     # In the committee's area the median is 200.000 ₫: 300.000 ₫ is 1.5 times it.
     far = far_above_median(policy.visible(world.committee, School), 1.4, school_year=world.year)
     assert [(f["programme"].pk, float(f["times"])) for f in far] == [(world.programme_a.pk, 1.5)]
+
+
+def test_a_student_who_left_the_school_cannot_be_proposed(world):
+    left = StudentFactory(school=world.school_a, grade=8, status="transferred")
+    with pytest.raises(ValidationError) as error:
+        services.programme_enrollment_propose(
+            actor=world.staff, programme=world.programme_a, student=left
+        )
+    assert "student" in error.value.message_dict
+    assert not world.programme_a.enrollments.filter(student=left).exists()

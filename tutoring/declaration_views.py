@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from schools import policy
+from schools.forms import add_service_error
 from schools.models import School, SchoolYear, StaffMember, Student, Subject, TeachingAssignment
 
 from . import rules, services
@@ -142,7 +143,7 @@ def declaration_create(request, pk):
                 students=form.cleaned_data["students"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Your declaration is sent to the head of the school."))
             return redirect("tutoring:declaration_detail", pk=declaration.pk)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from schools import policy
+from schools.forms import add_service_error
 from schools.models import Activity, ActivitySlot, Enrollment, School, StaffMember, Student
 
 from . import rules, services
@@ -284,7 +285,7 @@ def roster_add(request, pk):
         except services.RuleViolations as error:
             violations = error.violations
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(
                 request,
