@@ -46,7 +46,7 @@ def _programmes_sql(schools: QuerySet, school_year=None) -> tuple[str | None, li
     """The fees of the programmes families pay for in ``schools``: one row each; no SQL
     (None) when ``schools`` cannot match any school."""
     try:
-        scope_sql, scope_params = schools.values("pk").query.sql_with_params()
+        scope_sql, scope_params = schools.order_by().values("pk").query.sql_with_params()
     except EmptyResultSet:
         # ``none()``, or a user with no unit or school in scope: Django refuses to write
         # SQL for a condition that matches nothing.
@@ -57,7 +57,8 @@ def _programmes_sql(schools: QuerySet, school_year=None) -> tuple[str | None, li
     sql = f"""
         SELECT a.id AS id, a.school_id AS school_id, p.programme_kind AS kind,
                a.monthly_fee AS fee,
-               a.monthly_fee * 1.0 / (4 * p.weekly_periods) AS per_period
+               CAST(a.monthly_fee AS DOUBLE PRECISION) / (4 * p.weekly_periods)
+                   AS per_period
         FROM {programme} p JOIN {activity} a ON a.id = p.activity_ptr_id
         WHERE a.status IN ({statuses}) AND a.school_id IN ({scope_sql})
     """
@@ -72,6 +73,7 @@ RANKED = """
     ranked AS (
         SELECT id, school_id, kind, fee, per_period,
                ROW_NUMBER() OVER (PARTITION BY kind ORDER BY fee, id) AS fee_rank,
+               RANK() OVER (PARTITION BY kind ORDER BY fee) - 1 AS cheaper,
                ROW_NUMBER() OVER (PARTITION BY kind ORDER BY per_period, id) AS period_rank,
                COUNT(*) OVER (PARTITION BY kind) AS n
         FROM fees
@@ -124,8 +126,7 @@ def fee_distribution(schools: QuerySet, *, school_year=None, school=None):
         if school is not None:
             cursor.execute(
                 f"WITH fees AS ({sql}), {RANKED} "
-                "SELECT r.id, r.kind, r.fee, r.fee_rank, r.n, "
-                "(SELECT COUNT(*) FROM fees f WHERE f.kind = r.kind AND f.fee < r.fee) "
+                "SELECT r.id, r.kind, r.fee, r.fee_rank, r.n, r.cheaper "
                 "FROM ranked r WHERE r.school_id = %s ORDER BY r.kind, r.fee",
                 [*params, school.pk],
             )
@@ -157,7 +158,8 @@ def far_above_median(schools: QuerySet, ratio, *, school_year=None, limit=50):
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH fees AS ({sql}), {RANKED} "
-            "SELECT f.id, f.kind, f.fee, m.fee_median, f.fee * 1.0 / m.fee_median AS times "
+            "SELECT f.id, f.kind, f.fee, m.fee_median, "
+            "CAST(f.fee AS DOUBLE PRECISION) / m.fee_median AS times "
             "FROM fees f JOIN medians m ON m.kind = f.kind "
             "WHERE m.fee_median > 0 AND f.fee > %s * m.fee_median "
             "ORDER BY times DESC, f.id LIMIT %s",
@@ -172,7 +174,7 @@ def far_above_median(schools: QuerySet, ratio, *, school_year=None, limit=50):
             "programme": programmes[pk],
             "fee": fee,
             "median": _round(median),
-            "times": round(times, 1),
+            "times": round(float(times), 1),
         }
         for pk, _kind, fee, median, times in rows
         if pk in programmes
