@@ -140,7 +140,7 @@ class ProgrammeForm(forms.ModelForm):
     def documents(self):
         """The new documents as (kind, title, file)."""
         return [
-            (kind, str(self.fields[name].label), self.cleaned_data[name])
+            (kind, self.cleaned_data[name].name[:200], self.cleaned_data[name])
             for name, kind in (("contract", "contract"), ("materials", "materials"))
             if self.cleaned_data.get(name)
         ]

@@ -252,9 +252,10 @@ def programme_detail(request, pk):
         else []
     )
     comparison = None
-    if policy.can(user, "programme.compare_fees") or policy.can(
+    may_compare = policy.can(user, "programme.compare_fees") or policy.can(
         user, "programme.decide", programme
-    ):
+    )
+    if may_compare:
         # How this fee stands among the same kind in the school's area.
         area_schools = School.objects.filter(unit=programme.school.unit_id)
         rows = selectors.fee_distribution(area_schools, school_year=programme.school_year)
@@ -271,6 +272,7 @@ def programme_detail(request, pk):
             "violations": violations,
             "flags": rules.programme_flags(programme) if live else [],
             "comparison": comparison,
+            "may_compare": may_compare,
             "enrollments": enrollments,
             "threshold": threshold,
             "may_see_students": may_see_students,

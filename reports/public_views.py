@@ -41,5 +41,11 @@ def school(request, pk):
     return render(
         request,
         "reports/public_school.html",
-        {"school": school, "classes": classes, "programmes": programmes, "outside": outside},
+        {
+            "school": school,
+            "classes": classes,
+            "programmes": programmes,
+            "any_suspended": any(p.status == Activity.Status.SUSPENDED for p in programmes),
+            "outside": outside,
+        },
     )
