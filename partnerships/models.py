@@ -166,9 +166,30 @@ class Licence(models.Model):
         return self.valid_from <= today and (self.valid_to is None or self.valid_to >= today)
 
 
-class PartnerDocument(models.Model):
-    """A document of the registry: business registration, licence, teachers' CVs... PDF or
-    image, checked by content, served only through an authorised view."""
+class Document(models.Model):
+    """An uploaded document: PDF or image, checked by content (schools.uploads), served only
+    through a view that asks the policy first."""
+
+    title = models.CharField(_("title"), max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["kind", "-uploaded_at", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class PartnerDocument(Document):
+    """A document of the registry: business registration, licence, teachers' CVs..."""
 
     registry_roles = REGISTRY_ROLES
 
@@ -180,24 +201,11 @@ class PartnerDocument(models.Model):
 
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices)
-    title = models.CharField(_("title"), max_length=200)
     file = models.FileField(_("file"), upload_to="partners/%Y/")
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
-    class Meta:
+    class Meta(Document.Meta):
         verbose_name = _("partner document")
         verbose_name_plural = _("partner documents")
-        ordering = ["kind", "-uploaded_at", "id"]
-
-    def __str__(self):
-        return self.title
 
 
 class Programme(Activity):
@@ -279,7 +287,7 @@ class ProgrammeTeacher(models.Model):
         return self.full_name
 
 
-class ProgrammeDocument(models.Model):
+class ProgrammeDocument(Document):
     """The contract with the partner, the plan and materials: what the authority reads
     before approving."""
 
@@ -290,24 +298,11 @@ class ProgrammeDocument(models.Model):
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices)
-    title = models.CharField(_("title"), max_length=200)
     file = models.FileField(_("file"), upload_to="programmes/%Y/")
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
-    class Meta:
+    class Meta(Document.Meta):
         verbose_name = _("programme document")
         verbose_name_plural = _("programme documents")
-        ordering = ["kind", "-uploaded_at", "id"]
-
-    def __str__(self):
-        return self.title
 
 
 class FeePolicy(models.Model):

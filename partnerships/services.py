@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
 from schools import policy
+from schools.checks import RuleViolations
 from schools.models import Activity, ActivityEvent, Enrollment, Guardian, Student
 from schools.uploads import validate_scan
 
@@ -29,14 +30,6 @@ from .models import (
 
 Status = Activity.Status
 logger = logging.getLogger(__name__)
-
-
-class RuleViolations(ValidationError):
-    """The action would break the rules; ``violations`` lists every one."""
-
-    def __init__(self, violations):
-        self.violations = violations
-        super().__init__([str(v) for v in violations])
 
 
 def _require(actor, action, obj=None):

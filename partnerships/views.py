@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from schools import policy
-from schools.forms import add_service_error
+from schools.forms import add_service_error, instances_from
 from schools.models import Activity, ActivitySlot, School, SchoolYear, Student
 from schools.uploads import attachment_response
 
@@ -105,22 +105,6 @@ def programme_area_list(request):
     )
 
 
-def _slots_from(formset):
-    return [
-        ActivitySlot(**form.cleaned_data)
-        for form in formset.forms
-        if form.cleaned_data and not form.cleaned_data.get("DELETE")
-    ]
-
-
-def _teachers_from(formset):
-    return [
-        ProgrammeTeacher(**form.cleaned_data)
-        for form in formset.forms
-        if form.cleaned_data and not form.cleaned_data.get("DELETE")
-    ]
-
-
 def _programme_form(request, school, instance=None):
     """Create or edit: ``programme_save`` checks every rule; a violation gives the form
     back with the whole list and nothing saved."""
@@ -170,8 +154,8 @@ def _programme_form(request, school, instance=None):
             programme = services.programme_save(
                 actor=request.user,
                 programme=programme,
-                slots=_slots_from(slots),
-                teachers=_teachers_from(teachers),
+                slots=instances_from(slots, ActivitySlot),
+                teachers=instances_from(teachers, ProgrammeTeacher),
                 documents=form.documents(),
             )
         except services.RuleViolations as error:

@@ -3,6 +3,7 @@ the rule that extra activities stay outside the school's main timetable."""
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from .models import MainSession
@@ -17,6 +18,14 @@ class Violation:
 
     def __str__(self):
         return f"{self.message} ({self.reference})"
+
+
+class RuleViolations(ValidationError):
+    """An action would break the rules; ``violations`` lists every one."""
+
+    def __init__(self, violations):
+        self.violations = violations
+        super().__init__([str(v) for v in violations])
 
 
 def main_timetable_clashes(school, slots) -> list[str]:

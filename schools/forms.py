@@ -152,3 +152,13 @@ def add_service_error(form, error):
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def instances_from(formset, model) -> list:
+    """Unsaved ``model`` instances from a formset's filled rows (weekly slots, teachers...),
+    for a service to check and save with their parent."""
+    return [
+        model(**form.cleaned_data)
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]

@@ -9,20 +9,13 @@ from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
 from schools import policy
+from schools.checks import RuleViolations
 from schools.models import Activity, ActivityEvent, Enrollment
 
 from . import rules
 from .models import OutsideTutoringDeclaration, TutoringClass
 
 Status = Activity.Status
-
-
-class RuleViolations(ValidationError):
-    """The action would break the rules; ``violations`` lists every one."""
-
-    def __init__(self, violations):
-        self.violations = violations
-        super().__init__([str(v) for v in violations])
 
 
 def _require(actor, action, obj):

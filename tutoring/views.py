@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from schools import policy
-from schools.forms import add_service_error
+from schools.forms import add_service_error, instances_from
 from schools.models import Activity, ActivitySlot, Enrollment, School, StaffMember, Student
 
 from . import rules, services
@@ -71,14 +71,6 @@ def class_list(request, pk):
     )
 
 
-def _slots_from(formset):
-    return [
-        ActivitySlot(**form.cleaned_data)
-        for form in formset.forms
-        if form.cleaned_data and not form.cleaned_data.get("DELETE")
-    ]
-
-
 def _class_form(request, school, instance=None):
     """The create and edit form: ``tutoring_class_save`` checks every rule; a violation
     gives the form back with the whole list and nothing saved."""
@@ -106,7 +98,7 @@ def _class_form(request, school, instance=None):
             tc = services.tutoring_class_save(
                 actor=request.user,
                 tutoring_class=tc,
-                slots=_slots_from(formset),
+                slots=instances_from(formset, ActivitySlot),
                 teachers=list(form.cleaned_data["teachers"]),
             )
         except services.RuleViolations as error:
@@ -165,7 +157,7 @@ def class_check(request, pk):
         tc.school = school
         try:
             violations = rules.check_class(
-                tc, _slots_from(formset), list(form.cleaned_data["teachers"])
+                tc, instances_from(formset, ActivitySlot), list(form.cleaned_data["teachers"])
             )
         except rules.NoRulePolicy:
             incomplete = True
