@@ -40,8 +40,13 @@ class PartnerStatusForm(forms.Form):
     )
     reference = forms.CharField(label=_("Decision or reference"), required=False, max_length=100)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, current=None, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
+        if current:
+            # Offer only a change.
+            self.fields["status"].choices = [
+                choice for choice in Partner.Status.choices if choice[0] != current
+            ]
 
 
 class LicenceForm(forms.ModelForm):

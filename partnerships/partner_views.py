@@ -114,7 +114,7 @@ def partner_detail(request, pk):
             "programmes": programmes[:50],
             "programme_count": programmes.count(),
             "may_manage": may_manage,
-            "status_form": PartnerStatusForm() if may_manage else None,
+            "status_form": PartnerStatusForm(current=partner.status) if may_manage else None,
         },
     )
 
