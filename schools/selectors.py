@@ -56,6 +56,18 @@ def home_summary(user) -> dict:
                             count=missing,
                         )
                     )
+                returned = school.activities.filter(
+                    kind=Activity.Kind.PROGRAMME, status=Activity.Status.RETURNED
+                ).count()
+                if returned:
+                    task = _task(
+                        _("Linked programmes returned to you for changes"),
+                        "partnerships:programme_list",
+                        school.pk,
+                        count=returned,
+                    )
+                    task["url"] += "?status=returned"
+                    tasks.append(task)
         if role == Role.STAFF:
             context["assignments"] = TeachingAssignment.objects.filter(
                 staff__user=user, school_year=year

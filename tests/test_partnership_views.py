@@ -696,3 +696,21 @@ def test_the_fee_comparison_for_a_committee_without_any_area_is_empty(world):
     response = client_for(lonely).get(reverse("partnerships:fee_comparison"))
     assert response.status_code == 200
     assert response.context["rows"] == [] and response.context["far"] == []
+
+
+def test_the_authority_home_counts_programmes_waiting_for_its_decision(world):
+    Programme.objects.filter(pk=world.programme_draft_a.pk).update(status="submitted")
+    url = reverse("partnerships:programme_area_list")
+    for user in (world.committee, world.department):
+        tasks = client_for(user).get(reverse("schools:home")).context["tasks"]
+        assert [t["count"] for t in tasks if t["url"] == url] == [1]
+    # Another area's committee has nothing to decide here.
+    tasks = client_for(world.far_committee).get(reverse("schools:home")).context["tasks"]
+    assert [t for t in tasks if t["url"] == url] == []
+
+
+def test_the_head_home_lists_programmes_returned_for_changes(world):
+    Programme.objects.filter(pk=world.programme_draft_a.pk).update(status="returned")
+    tasks = client_for(world.principal).get(reverse("schools:home")).context["tasks"]
+    url = reverse("partnerships:programme_list", args=[world.school_a.pk]) + "?status=returned"
+    assert [t["count"] for t in tasks if t["url"] == url] == [1]
