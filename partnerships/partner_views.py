@@ -31,6 +31,14 @@ def _partner_or_404(user, pk):
     return policy.get_object_or_404(user, Partner, pk=pk)
 
 
+def _documents_for(user, partner):
+    """The partner's documents the user may open: CVs only for officials."""
+    documents = partner.documents.all()
+    if not policy.can(user, "partner.view_staff_documents"):
+        documents = documents.exclude(kind=PartnerDocument.Kind.STAFF)
+    return documents
+
+
 @login_required
 def partner_list(request):
     _require(request.user, "partner.view")
@@ -109,7 +117,7 @@ def partner_detail(request, pk):
         {
             "partner": partner,
             "licences": partner.licences.all(),
-            "documents": partner.documents.select_related("uploaded_by"),
+            "documents": _documents_for(request.user, partner),
             "events": partner.events.select_related("actor"),
             "programmes": programmes[:50],
             "programme_count": programmes.count(),
@@ -196,7 +204,7 @@ def partner_document_add(request, pk):
 def partner_document(request, pk, document_pk):
     partner = _partner_or_404(request.user, pk)
     try:
-        document = partner.documents.get(pk=document_pk)
+        document = _documents_for(request.user, partner).get(pk=document_pk)
     except PartnerDocument.DoesNotExist:
         raise Http404 from None
     return attachment_response(document.file)

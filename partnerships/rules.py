@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from schools.checks import Violation, main_timetable_clashes
 from schools.models import Activity, ConsentEvent, Enrollment
 
-from .models import FeePolicy, Partner, Programme, ProgrammeKind
+from .models import FeePolicy, Partner, Programme, ProgrammeDocument, ProgrammeKind
 
 # The sources each rule comes from (REGULATIONS.md).
 CITY_DIRECTIVE = gettext_lazy("City directive on tutoring and linked programmes, 2024")
@@ -101,6 +101,14 @@ def check_programme(programme: Programme, slots: list, teachers: list) -> list[V
             CITY_DIRECTIVE,
         )
     for i, slot in enumerate(slots):
+        if not slot.periods or slot.periods < 1:
+            add(
+                "SCHEDULE",
+                "slots",
+                _("%(day)s: a session counts at least one period.")
+                % {"day": slot.get_weekday_display()},
+                CITY_DIRECTIVE,
+            )
         if slot.end <= slot.start:
             add(
                 "SCHEDULE",
@@ -272,6 +280,21 @@ def _check_consents(p) -> list[Violation]:
             )
         ]
     return []
+
+
+def check_documents(programme: Programme) -> list[Violation]:
+    """P2: the authority reads the contract and the plan and materials before deciding."""
+    present = set(programme.documents.values_list("kind", flat=True))
+    return [
+        _violation(
+            "P2",
+            "documents",
+            _("Attach the document: %(document)s.") % {"document": kind.label},
+            CIRCULAR_04,
+        )
+        for kind in (ProgrammeDocument.Kind.CONTRACT, ProgrammeDocument.Kind.MATERIALS)
+        if kind not in present
+    ]
 
 
 def same_kind_elsewhere(programme: Programme):

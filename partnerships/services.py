@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
+from accounts.models import Role
 from schools import policy
 from schools.checks import RuleViolations
 from schools.models import Activity, ActivityEvent, Enrollment, Guardian, Student
@@ -50,7 +51,8 @@ def partner_save(*, actor, partner: Partner) -> Partner:
         partner.status = Partner.Status.ACTIVE
         partner.created_by = actor
     else:
-        partner.status = Partner.objects.get(pk=partner.pk).status
+        # Locked: a status change at the same moment must not be written back over.
+        partner.status = Partner.objects.select_for_update().get(pk=partner.pk).status
     partner.tax_code = partner.tax_code.strip()
     partner.full_clean()
     partner.save()
@@ -101,6 +103,24 @@ def partner_set_status(*, actor, partner: Partner, status: str, reason: str, ref
         summary=f"{partner.legal_name}: {previous} → {status}",
         reason=reason,
     )
+    if status != Partner.Status.ACTIVE:
+        # Families stop being asked at once: each approved programme of the partner is
+        # suspended by the same decision, and its families told. Reinstating the partner
+        # resumes nothing: the authority of each school decides.
+        in_scope = policy.visible(actor, Programme).filter(partner=partner)
+        for programme in in_scope.filter(status=Status.APPROVED):
+            programme_transition(
+                actor=actor,
+                programme=programme,
+                name="suspend",
+                reason=_("The partner %(partner)s is %(status)s: %(reason)s")
+                % {
+                    "partner": partner.legal_name,
+                    "status": partner.get_status_display().lower(),
+                    "reason": reason,
+                },
+                reference=reference,
+            )
     for programme in partner.programmes.filter(status__in=rules.LIVE_STATUSES):
         rules.recheck(programme)
     return partner
@@ -281,7 +301,23 @@ TRANSITION_LABELS = {
 def may(actor, name, programme) -> bool:
     """May ``actor`` take the action ``name`` on the programme as it stands?"""
     sources, _target, action, _reason, _reference = TRANSITIONS[name]
-    return programme.status in sources and policy.can(actor, action, programme)
+    return (
+        programme.status in sources
+        and policy.can(actor, action, programme)
+        and not _suspended_by_higher_authority(actor, name, programme)
+    )
+
+
+def _suspended_by_higher_authority(actor, name, programme) -> bool:
+    """A suspension the Department decided is lifted (resumed, or ended) only by the
+    Department, never by the committee below it."""
+    if name not in ("resume", "terminate") or programme.status != Status.SUSPENDED:
+        return False
+    if actor.is_superuser or actor.role == Role.DEPARTMENT:
+        return False
+    suspension = programme.events.filter(to_status=Status.SUSPENDED).select_related("actor").last()
+    decider = suspension.actor if suspension else None
+    return decider is not None and (decider.is_superuser or decider.role == Role.DEPARTMENT)
 
 
 @transaction.atomic
@@ -297,6 +333,8 @@ def programme_transition(*, actor, programme: Programme, name: str, reason="", r
             _("A programme that is '%(status)s' cannot be %(action)s.")
             % {"status": p.get_status_display(), "action": TRANSITION_LABELS[name]}
         )
+    if _suspended_by_higher_authority(actor, name, p):
+        raise PermissionDenied("suspended by the Department")
     reason, reference = reason.strip(), reference.strip()
     errors = {}
     if needs_reason and not reason:
@@ -305,20 +343,11 @@ def programme_transition(*, actor, programme: Programme, name: str, reason="", r
         errors["reference"] = _("Give the number of the approval decision.")
     if errors:
         raise ValidationError(errors)
-    if name == "submit":
-        present = set(p.documents.values_list("kind", flat=True))
-        missing = [
-            str(kind.label)
-            for kind in (ProgrammeDocument.Kind.CONTRACT, ProgrammeDocument.Kind.MATERIALS)
-            if kind not in present
-        ]
-        if missing:
-            raise ValidationError(
-                _("Attach before submitting: %(documents)s.") % {"documents": "; ".join(missing)}
-            )
     if target in (Status.SUBMITTED, Status.APPROVED):
         # The partner's licence may have lapsed, a permit expired, the timetable changed.
         violations = rules.check_programme(p, list(p.slots.all()), list(p.teachers.all()))
+        if name == "submit":
+            violations += rules.check_documents(p)
         if violations:
             raise RuleViolations(violations)
     previous = p.status
@@ -336,16 +365,28 @@ def programme_transition(*, actor, programme: Programme, name: str, reason="", r
 
 
 def _notify_families(programme, name, reason):
-    """Tell the parents of the children on the roster, once the change is committed."""
+    """Tell the parents of the children on the roster, once the change is committed, at
+    the e-mail address the school has or the one of their account; count those who have
+    none, for the school to call."""
     guardians = (
         Guardian.objects.filter(
             students__enrollments__activity=programme,
             students__enrollments__status=Enrollment.Status.ENROLLED,
         )
-        .exclude(email="")
+        .select_related("user")
         .distinct()
     )
-    recipients = sorted(set(guardians.values_list("email", flat=True)))
+    addresses = {g.pk: g.email or (g.user.email if g.user else "") for g in guardians}
+    recipients = sorted({address for address in addresses.values() if address})
+    unreached = sum(1 for address in addresses.values() if not address)
+    audit_record(
+        actor=None,
+        action="programme_families_notified",
+        obj=programme,
+        summary=f"{programme.title}: {len(recipients)} e-mail, {unreached} without",
+        reached=len(recipients),
+        unreached=unreached,
+    )
     if not recipients:
         return
     with translation.override(settings.LANGUAGE_CODE):
@@ -375,12 +416,6 @@ def _notify_families(programme, name, reason):
             logger.exception("Could not notify the families of programme %s", programme.pk)
 
     transaction.on_commit(send)
-    audit_record(
-        actor=None,
-        action="programme_families_notified",
-        obj=programme,
-        summary=f"{programme.title}: {len(recipients)}",
-    )
 
 
 @transaction.atomic

@@ -93,9 +93,10 @@ def programme_area_list(request):
     if request.user.role not in policy.UNIT_ROLES and not request.user.is_superuser:
         raise PermissionDenied
     form, programmes = _filtered(request, _programmes(request.user))
-    waiting = policy.visible(request.user, Programme).filter(status=Activity.Status.SUBMITTED)
-    # The authority's queue first: what waits for a decision.
-    waits = ExpressionWrapper(Q(status=Activity.Status.SUBMITTED), output_field=BooleanField())
+    # The authority's queue first: what waits for its decision.
+    decides = Q(status=Activity.Status.SUBMITTED, school__in=policy.decidable_schools(request.user))
+    waiting = policy.visible(request.user, Programme).filter(decides)
+    waits = ExpressionWrapper(decides, output_field=BooleanField())
     programmes = programmes.order_by(waits.desc(), "school__name", "title", "id")
     page = Paginator(programmes, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -203,7 +204,7 @@ def _transitions_for(user, programme):
             "label": services.BUTTON_LABELS[name],
             "needs_reason": services.TRANSITIONS[name][3],
             "needs_reference": services.TRANSITIONS[name][4],
-            "reference_optional": name == "suspend",
+            "reference_optional": name in ("suspend", "resume", "terminate"),
         }
         for name in services.TRANSITIONS
         if services.may(user, name, programme)
@@ -276,7 +277,11 @@ def programme_transition(request, pk, action):
         raise Http404
     programme = _programme_or_404(request.user, pk)
     form = DecisionForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{form.fields[field].label}: {error}")
+        return redirect(programme)
     try:
         programme = services.programme_transition(
             actor=request.user,

@@ -242,7 +242,7 @@ def get_object_or_404(user, model, **lookup):
     """The object if ``user`` may see it; otherwise 404, as if it did not exist."""
     try:
         return visible(user, model).get(**lookup)
-    except (model.DoesNotExist, ValueError):
+    except (model.DoesNotExist, ValueError, OverflowError):
         raise Http404 from None
 
 
@@ -296,6 +296,32 @@ def _manages(user, obj) -> bool:
     return user.role == Role.COMMITTEE and not school.managed_by_department
 
 
+def _decides(user, obj) -> bool:
+    """The authority that approves the school's linked programmes: the Department for the
+    schools it manages directly (``DEPARTMENT_MANAGED_LEVELS``), the People's Committee of
+    the area for the others. Suspending is wider: see ``_manages``."""
+    school = _school_of(obj)
+    if school is None or not _sees(user, school):
+        return False
+    if user.is_superuser:
+        return True
+    if user.role == Role.DEPARTMENT:
+        return school.managed_by_department
+    return user.role == Role.COMMITTEE and not school.managed_by_department
+
+
+def decidable_schools(user) -> QuerySet[School]:
+    """The schools whose linked programmes ``user`` approves (see ``_decides``)."""
+    schools = visible_schools(user)
+    if user.is_superuser:
+        return schools
+    if user.role == Role.DEPARTMENT:
+        return schools.exclude(committee_managed())
+    if user.role == Role.COMMITTEE:
+        return schools.filter(committee_managed())
+    return schools.none()
+
+
 EDITABLE = {Activity.Status.DRAFT, Activity.Status.RETURNED}
 
 
@@ -336,11 +362,13 @@ RULES = {
     # return, refuse). ``obj`` is the programme, or the school for "propose".
     "programme.propose": _heads,
     "programme.edit": lambda user, obj: _heads(user, obj) and obj.status in EDITABLE,
-    "programme.decide": _manages,
+    "programme.decide": _decides,
     "programme.compare_fees": _is_role(Role.DEPARTMENT, Role.COMMITTEE, Role.PRINCIPAL),
     # The partner registry: the Department keeps it; officials and heads read it.
     "partner.view": _is_role(Role.DEPARTMENT, Role.COMMITTEE, Role.INSPECTOR, Role.PRINCIPAL),
     "partner.manage": _is_role(Role.DEPARTMENT),
+    # Managers' and teachers' CVs carry personal data: not for every head in the city.
+    "partner.view_staff_documents": _is_role(Role.DEPARTMENT, Role.COMMITTEE, Role.INSPECTOR),
     # Outside-tutoring declarations (form 03); ``obj`` is the declaration, or the school
     # for "submit" (may declare there at all), "view_school" and "publish".
     "declaration.submit": lambda user, obj: (

@@ -116,14 +116,11 @@ def home_summary(user) -> dict:
                 )
             )
         # Linked programmes waiting for this authority's decision.
-        waiting = Activity.objects.filter(
+        n_waiting = Activity.objects.filter(
             kind=Activity.Kind.PROGRAMME,
             status=Activity.Status.SUBMITTED,
-            school__in=schools,
-        )
-        if role == Role.COMMITTEE:
-            waiting = waiting.filter(school__in=schools.filter(policy.committee_managed()))
-        n_waiting = waiting.count()
+            school__in=policy.decidable_schools(user),
+        ).count()
         if n_waiting:
             tasks.append(
                 _task(

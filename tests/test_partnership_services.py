@@ -398,13 +398,15 @@ EVERYONE = [
 ]
 DECISION_ARGS = {"reason": "Lý do cụ thể", "reference": "45/QĐ-UBND"}
 
-# (transition, status it leaves from, status it reaches, who may take it in school_a)
+# (transition, status it leaves from, status it reaches, who may take it in school_a): the
+# committee decides for the lower-secondary school it manages; the Department may suspend
+# any school's programme but approves only those of the schools it manages.
 MATRIX = [
     ("submit", "draft", "submitted", {"principal"}),
     ("submit", "returned", "submitted", {"principal"}),
-    ("approve", "submitted", "approved", {"committee", "department"}),
-    ("return", "submitted", "returned", {"committee", "department"}),
-    ("refuse", "submitted", "refused", {"committee", "department"}),
+    ("approve", "submitted", "approved", {"committee"}),
+    ("return", "submitted", "returned", {"committee"}),
+    ("refuse", "submitted", "refused", {"committee"}),
     ("suspend", "approved", "suspended", {"committee", "department"}),
     ("resume", "suspended", "approved", {"committee", "department"}),
     ("terminate", "approved", "closed", {"committee", "department"}),
@@ -524,7 +526,7 @@ def test_approving_needs_the_decision_number_and_keeps_it(world):
 def test_a_transition_from_the_wrong_status_is_refused(world, name, status):
     p = programme_in(world, status)
     with pytest.raises(ValidationError):
-        transition(world, p, name, actor=world.department, **DECISION_ARGS)
+        transition(world, p, name, actor=world.committee, **DECISION_ARGS)
     p.refresh_from_db()
     assert p.status == status
     assert p.events.count() == 1
@@ -560,7 +562,10 @@ def test_the_whole_life_of_a_programme_is_recorded(world):
         reason="Thu phí ngoài hợp đồng",
         reference="Kết luận thanh tra 12/KL-TTr",
     )
-    transition(world, p, "resume", actor=committee, reason="Đã khắc phục")
+    # The Department's suspension is lifted by the Department, not by the committee.
+    with pytest.raises(PermissionDenied):
+        transition(world, p, "resume", actor=committee, reason="Đã khắc phục")
+    transition(world, p, "resume", actor=department, reason="Đã khắc phục")
     transition(world, p, "terminate", actor=committee, reason="Hết nhu cầu")
     history = [(e.actor, e.from_status, e.to_status, e.reason, e.reference) for e in p.events.all()]
     assert history[1:] == [
@@ -575,7 +580,7 @@ def test_the_whole_life_of_a_programme_is_recorded(world):
             "Thu phí ngoài hợp đồng",
             "Kết luận thanh tra 12/KL-TTr",
         ),
-        (committee, "suspended", "approved", "Đã khắc phục", ""),
+        (department, "suspended", "approved", "Đã khắc phục", ""),
         (committee, "approved", "closed", "Hết nhu cầu", ""),
     ]
 
@@ -1134,3 +1139,52 @@ def test_a_student_who_left_the_school_cannot_be_proposed(world):
         )
     assert "student" in error.value.message_dict
     assert not world.programme_a.enrollments.filter(student=left).exists()
+
+
+def test_suspending_a_partner_suspends_its_approved_programmes_in_scope_and_stops_consents(
+    world,
+):
+    services.partner_set_status(
+        actor=world.department,
+        partner=world.partner,
+        status="barred",
+        reason="Giả mạo giấy phép",
+        reference="QĐ 9/QĐ-SGDĐT",
+    )
+    programme = Programme.objects.get(pk=world.programme_a.pk)
+    assert programme.status == "suspended"
+    event = programme.events.last()
+    assert (event.actor, event.to_status, event.reference) == (
+        world.department,
+        "suspended",
+        "QĐ 9/QĐ-SGDĐT",
+    )
+    assert world.partner.legal_name in event.reason and "Giả mạo giấy phép" in event.reason
+    assert not programme.accepts_consent()
+    # Another city's programme of the same partner is not this Department's to suspend.
+    assert Programme.objects.get(pk=world.programme_far.pk).status == "approved"
+    # Reinstating the partner resumes nothing by itself.
+    services.partner_set_status(
+        actor=world.department, partner=world.partner, status="active", reason="Đã xác minh"
+    )
+    assert Programme.objects.get(pk=world.programme_a.pk).status == "suspended"
+
+
+def test_submitting_lists_the_missing_documents_with_the_broken_rules(world):
+    p = world.programme_draft_a
+    p.documents.all().delete()
+    first = ActivitySlot.objects.filter(activity=p).order_by("id").first()
+    ActivitySlot.objects.filter(pk=first.pk).update(start="08:00", end="09:00", weekday=0)
+    with pytest.raises(services.RuleViolations) as error:
+        transition(world, p, "submit")
+    rules_broken = sorted((v.rule, v.field) for v in error.value.violations)
+    assert rules_broken == [("P2", "documents"), ("P2", "documents"), ("P3", "slots")]
+    p.refresh_from_db()
+    assert p.status == "draft"
+
+
+def test_families_without_an_address_are_counted_for_the_school(world):
+    transition(world, world.programme_a, "suspend", actor=world.committee, reason="Kiểm tra")
+    audit = AuditEvent.objects.get(action="programme_families_notified")
+    # guardian_a has no e-mail on record, but the parent's account has one: it is used.
+    assert (audit.data["reached"], audit.data["unreached"]) == (1, 0)

@@ -337,7 +337,8 @@ def test_decision_buttons_are_shown_only_to_who_may_use_them(world):
         assert transitions(user, draft) == []
     Programme.objects.filter(pk=draft.pk).update(status="submitted")
     assert transitions(world.committee, draft) == ["approve", "return", "refuse"]
-    assert transitions(world.department, draft) == ["approve", "return", "refuse"]
+    # The Department approves only the schools it manages; it may still suspend any.
+    assert transitions(world.department, draft) == []
     for user in (world.principal, world.staff, world.inspector):
         assert transitions(user, draft) == []
     assert transitions(world.committee, approved) == ["suspend", "terminate"]
@@ -701,9 +702,11 @@ def test_the_fee_comparison_for_a_committee_without_any_area_is_empty(world):
 def test_the_authority_home_counts_programmes_waiting_for_its_decision(world):
     Programme.objects.filter(pk=world.programme_draft_a.pk).update(status="submitted")
     url = reverse("partnerships:programme_area_list")
-    for user in (world.committee, world.department):
-        tasks = client_for(user).get(reverse("schools:home")).context["tasks"]
-        assert [t["count"] for t in tasks if t["url"] == url] == [1]
+    tasks = client_for(world.committee).get(reverse("schools:home")).context["tasks"]
+    assert [t["count"] for t in tasks if t["url"] == url] == [1]
+    # school_a is the committee's to decide; the Department's home does not count it.
+    tasks = client_for(world.department).get(reverse("schools:home")).context["tasks"]
+    assert [t for t in tasks if t["url"] == url] == []
     # Another area's committee has nothing to decide here.
     tasks = client_for(world.far_committee).get(reverse("schools:home")).context["tasks"]
     assert [t for t in tasks if t["url"] == url] == []
@@ -714,3 +717,28 @@ def test_the_head_home_lists_programmes_returned_for_changes(world):
     tasks = client_for(world.principal).get(reverse("schools:home")).context["tasks"]
     url = reverse("partnerships:programme_list", args=[world.school_a.pk]) + "?status=returned"
     assert [t["count"] for t in tasks if t["url"] == url] == [1]
+
+
+def test_a_head_sees_the_partner_licence_but_not_the_teachers_cvs(world):
+    cv = PartnerDocument.objects.create(
+        partner=world.partner,
+        kind="staff",
+        title="Lý lịch giáo viên",
+        file=SimpleUploadedFile("cv.pdf", b"%PDF-1.4 cv"),
+    )
+    url = reverse("partnerships:partner_document", args=[world.partner.pk, cv.pk])
+    assert client_for(world.principal).get(url).status_code == 404
+    page = client_for(world.principal).get(
+        reverse("partnerships:partner_detail", args=[world.partner.pk])
+    )
+    assert "Lý lịch giáo viên" not in page.content.decode()
+    for official in (world.department, world.committee, world.inspector):
+        assert client_for(official).get(url).status_code == 200
+
+
+def test_a_session_of_zero_periods_is_a_clear_error_not_a_crash(world):
+    response = client_for(world.principal).post(
+        create_url(world), form_data(world, **{"slots-0-periods": "0"})
+    )
+    assert response.status_code == 200
+    assert response.context["slots"].forms[0].errors["periods"]

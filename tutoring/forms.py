@@ -1,4 +1,5 @@
 from django import forms
+from django.core.validators import MinValueValidator
 from django.forms import formset_factory
 from django.forms.models import construct_instance
 from django.utils.translation import gettext_lazy as _
@@ -80,6 +81,8 @@ class SlotForm(forms.ModelForm):
         # reported as incomplete.
         self.fields["weekday"].choices = [("", "—"), *Weekday.choices]
         self.fields["periods"].initial = None
+        self.fields["periods"].validators.append(MinValueValidator(1))
+        self.fields["periods"].widget.attrs["min"] = 1
 
     def _post_clean(self):
         # The slot's own checks (end after start) run with the class's rules, all at once.
