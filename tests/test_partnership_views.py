@@ -742,3 +742,8 @@ def test_a_session_of_zero_periods_is_a_clear_error_not_a_crash(world):
     )
     assert response.status_code == 200
     assert response.context["slots"].forms[0].errors["periods"]
+
+
+def test_an_id_beyond_any_row_is_a_404_not_a_crash(world):
+    url = reverse("partnerships:programme_detail", args=["9" * 30])
+    assert client_for(world.principal).get(url).status_code == 404

@@ -223,3 +223,8 @@ def test_the_published_list_of_outside_tutors_is_public_and_names_no_student(wor
     assert declaration.establishment_name in page
     assert world.staff.full_name in page
     assert world.student_a.full_name not in page
+
+
+def test_a_school_filter_beyond_any_id_is_ignored_not_a_crash(world):
+    response = client_for(world.department).get(reverse("tutoring:breaches"), {"school": "9" * 30})
+    assert response.status_code == 200

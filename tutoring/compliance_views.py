@@ -77,7 +77,7 @@ def breaches(request):
         .order_by("name")
     )
     school_id = request.GET.get("school", "")
-    if school_id.isdigit():
+    if school_id.isdigit() and len(school_id) < 10:  # a database id, not any number
         classes = classes.filter(school_id=int(school_id))
         programmes = programmes.filter(school_id=int(school_id))
         declarations = [d for d in declarations if d.teacher.school_id == int(school_id)]
