@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
 from accounts.models import Role
-from schools import policy
+from schools import consent, policy
 from schools.checks import RuleViolations
 from schools.models import Activity, ActivityEvent, Enrollment, Guardian, Student
 from schools.uploads import validate_scan
@@ -229,8 +229,11 @@ def programme_save(*, actor, programme: Programme, slots, teachers, documents=()
         ProgrammeDocument.objects.create(
             programme=p, kind=kind, title=title, file=file, uploaded_by=actor
         )
+    previous_hash = p.terms_hash
     p.terms_hash = p.compute_terms_hash()
     p.save(update_fields=["terms_hash", "updated_at"])
+    # A material change asks the families who agreed to the old terms again.
+    consent.terms_changed(activity=p, previous_hash=previous_hash)
     if creating:
         _record(actor, p, "", Status.DRAFT)
     else:

@@ -12,8 +12,8 @@ from guardian.shortcuts import assign_perm, remove_perm
 from accounts.audit import audit_record
 from accounts.models import Role
 
-from . import policy
-from .models import AdministrativeUnit, ConsentEvent, Enrollment, School, StaffMember
+from . import consent, policy
+from .models import AdministrativeUnit, ConsentEvent, School, StaffMember
 from .policy import SCHOOL_PERMISSION, SCHOOL_ROLES, UNIT_ROLES
 
 User = get_user_model()
@@ -106,58 +106,23 @@ def role_revoke_school(*, actor, user: User, school: School) -> None:
     audit_record(actor=actor, action="role_revoke", obj=user, summary=str(school))
 
 
-CONSENT_STATUS = {
-    ConsentEvent.Kind.GIVEN: Enrollment.Status.ENROLLED,
-    ConsentEvent.Kind.DECLINED: Enrollment.Status.DECLINED,
-    ConsentEvent.Kind.WITHDRAWN: Enrollment.Status.WITHDRAWN,
-}
-
-
 @transaction.atomic
 def consent_record_paper(*, actor, enrollment, guardian, kind, scan, note=""):
-    """Staff record a parent's decision made on a signed paper form, with its scan. Until
-    parents act online (a later issue) this is how a student joins a roster. Declining and
-    withdrawing are always possible; agreeing only while the activity takes consents."""
-    enrollment = (
-        Enrollment.objects.select_for_update().select_related("activity").get(pk=enrollment.pk)
-    )
-    activity = enrollment.activity
-    if not policy.can(actor, "activity.manage_roster", activity):
+    """Staff record a parent's decision made on a signed paper form, with its scan.
+    Declining and withdrawing are always possible; agreeing only while the activity takes
+    consents, and on the waiting list once the places are taken."""
+    if not policy.can(actor, "activity.manage_roster", enrollment.activity):
         raise PermissionDenied("activity.manage_roster")
     if not enrollment.student.guardianships.filter(guardian=guardian).exists():
         raise ValidationError({"guardian": _("This person is not a guardian of the student.")})
     if not scan:
         raise ValidationError({"scan": _("Attach the scan of the signed form.")})
-    if kind == ConsentEvent.Kind.GIVEN and not activity.accepts_consent():
-        raise ValidationError(
-            _("'%(title)s' is %(status)s: no consent can be recorded for it now.")
-            % {"title": activity.title, "status": activity.get_status_display().lower()}
-        )
-    if kind == ConsentEvent.Kind.GIVEN:
-        on_roster = activity.enrollments.filter(status=Enrollment.Status.ENROLLED).exclude(
-            pk=enrollment.pk
-        )
-        if on_roster.count() >= activity.capacity:
-            raise ValidationError(
-                _("No place is left: %(capacity)s places, all taken.")
-                % {"capacity": activity.capacity}
-            )
-    event = ConsentEvent.objects.create(
+    return consent.record(
         enrollment=enrollment,
-        kind=kind,
         guardian=guardian,
+        kind=kind,
         channel=ConsentEvent.Channel.PAPER,
         actor=actor,
-        terms_hash=activity.terms_hash,
         scan=scan,
         note=note,
-    )
-    enrollment.status = CONSENT_STATUS[kind]
-    enrollment.save(update_fields=["status"])
-    audit_record(
-        actor=actor,
-        action=f"consent_{kind}",
-        obj=enrollment,
-        summary=f"{enrollment.student.national_id}: {kind} (paper)",
-    )
-    return event
+    ).event

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
-from schools import policy
+from schools import consent, policy
 from schools.checks import RuleViolations
 from schools.models import Activity, ActivityEvent, Enrollment
 
@@ -79,8 +79,11 @@ def tutoring_class_save(*, actor, tutoring_class: TutoringClass, slots, teachers
         slot.activity = tc
         slot.save()
     tc.teachers.set(teachers)
+    previous_hash = tc.terms_hash
     tc.terms_hash = tc.compute_terms_hash()
     tc.save(update_fields=["terms_hash", "updated_at"])
+    # A material change asks the families who agreed to the old terms again.
+    consent.terms_changed(activity=tc, previous_hash=previous_hash)
     if creating:
         _record(actor, tc, "", Status.DRAFT)
     else:

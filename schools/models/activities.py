@@ -245,6 +245,7 @@ class Enrollment(models.Model):
         DECLINED = "declined", _("Declined")
         WITHDRAWN = "withdrawn", _("Consent withdrawn")
         NEEDS_RENEWAL = "needs_renewal", _("Terms changed, consent to renew")
+        WAITING = "waiting", _("Consent given, on the waiting list")
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="enrollments")
     student = models.ForeignKey(
@@ -259,6 +260,9 @@ class Enrollment(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(_("proposed"), auto_now_add=True)
+    # When the consent that put the student on the waiting list was given: the order in
+    # which places that free are filled.
+    waiting_since = models.DateTimeField(_("on the waiting list since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("enrolment")
