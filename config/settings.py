@@ -198,6 +198,9 @@ CONTENT_SECURITY_POLICY = {
 
 # Which school levels the Department manages directly; the rest are managed by the
 # People's Committee of the school's area (Decree 142/2025, inferred: a parameter).
+# How long a parent's personal consent link stays valid (seconds; 30 days by default).
+CONSENT_LINK_MAX_AGE = env.int("CONSENT_LINK_MAX_AGE", default=30 * 24 * 3600)
+
 DEPARTMENT_MANAGED_LEVELS = env.list(
     "DEPARTMENT_MANAGED_LEVELS", default=["upper_secondary", "continuing"]
 )

@@ -339,6 +339,10 @@ RULES = {
         and _student_schools(user).filter(pk=_school_of(obj).pk).exists()
     ),
     "school.view_staff": lambda user, obj: user.role != Role.PARENT and _sees(user, obj),
+    # A parent answers for their own child: consent, refusal, withdrawal.
+    "student.decide_consent": lambda user, obj: (
+        user.role == Role.PARENT and obj.guardians.filter(user=user).exists()
+    ),
     "school.import_students": lambda user, obj: (
         (user.is_superuser or user.role == Role.PRINCIPAL) and _sees(user, obj)
     ),

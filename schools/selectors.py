@@ -1,13 +1,27 @@
 """Reads that several views share."""
 
-from django.db.models import Count, Exists, OuterRef, Q
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
 
-from . import policy
-from .models import Activity, School, SchoolLevel, SchoolYear, Student, TeachingAssignment
+from . import consent, policy
+from .models import (
+    Activity,
+    ActivitySlot,
+    ConsentEvent,
+    Enrollment,
+    School,
+    SchoolLevel,
+    SchoolYear,
+    Student,
+    TeachingAssignment,
+)
+
+Status = Enrollment.Status
 
 
 def _task(text, url_name=None, *args, count=None):
@@ -24,10 +38,24 @@ def home_summary(user) -> dict:
     context["year"] = year
 
     if role == Role.PARENT:
-        context["children"] = (
+        children = list(
             policy.visible(user, Student).select_related("school").order_by("full_name")
         )
-        if not context["children"]:
+        for child in children:
+            child.offers = offers_for(child)
+            child.to_answer = [o for o in child.offers if o.awaits_answer]
+            if child.to_answer:
+                tasks.append(
+                    _task(
+                        _("Activities waiting for your answer for %(name)s")
+                        % {"name": child.full_name},
+                        "schools:child",
+                        child.pk,
+                        count=len(child.to_answer),
+                    )
+                )
+        context["children"] = children
+        if not children:
             tasks.append(_task(_("No child is linked to your account yet: ask the school.")))
         return context
 
@@ -132,3 +160,93 @@ def home_summary(user) -> dict:
     if role == Role.INSPECTOR:
         tasks.append(_task(_("Inspections assigned to you will be listed here.")))
     return context
+
+
+@dataclass
+class Offer:
+    activity: Activity
+    enrollment: Enrollment | None
+    latest: ConsentEvent | None
+
+    @property
+    def expected_last(self) -> int:
+        return self.latest.pk if self.latest else 0
+
+    @property
+    def status(self):
+        return self.enrollment.status if self.enrollment else None
+
+    @property
+    def may_give(self):
+        return self.activity.accepts_consent() and self.status not in (
+            Status.ENROLLED,
+            Status.WAITING,
+        )
+
+    @property
+    def may_decline(self):
+        return self.status in (None, Status.PROPOSED, Status.NEEDS_RENEWAL)
+
+    @property
+    def may_withdraw(self):
+        return self.status in (Status.ENROLLED, Status.WAITING, Status.NEEDS_RENEWAL)
+
+    @property
+    def awaits_answer(self):
+        return self.activity.accepts_consent() and self.status in (
+            None,
+            Status.PROPOSED,
+            Status.NEEDS_RENEWAL,
+        )
+
+    @property
+    def waiting_position(self):
+        return consent.waiting_position(self.enrollment) if self.enrollment else None
+
+
+def offers_for(student: Student) -> list[Offer]:
+    """What the family decides on: the activities the child was proposed for, and the
+    approved linked programmes of the school open to the child's grade; with what the
+    ledger says of each. Tutoring classes and programmes show what only they have
+    (subject, partner) through the activity's child row, read without importing their
+    apps."""
+    related = (
+        "school",
+        "programme__partner",
+        "tutoringclass__subject",
+    )
+    enrollments = {
+        e.activity_id: e
+        for e in Enrollment.objects.filter(student=student)
+        .exclude(activity__status__in=[Activity.Status.DRAFT, Activity.Status.REFUSED])
+        .select_related(*(f"activity__{r}" for r in related))
+        .prefetch_related(
+            Prefetch("activity__slots", queryset=ActivitySlot.objects.order_by("weekday")),
+            Prefetch("consent_events", queryset=ConsentEvent.objects.order_by("-id")),
+        )
+    }
+    open_programmes = (
+        Activity.objects.filter(
+            school_id=student.school_id,
+            kind=Activity.Kind.PROGRAMME,
+            status=Activity.Status.APPROVED,
+            grade_min__lte=student.grade,
+            grade_max__gte=student.grade,
+        )
+        .exclude(pk__in=enrollments.keys())
+        .select_related(*related)
+        .prefetch_related(Prefetch("slots", queryset=ActivitySlot.objects.order_by("weekday")))
+    )
+    offers = []
+    for enrollment in enrollments.values():
+        activity = enrollment.activity
+        events = list(enrollment.consent_events.all())
+        live = activity.accepts_consent() or enrollment.status in (
+            Status.ENROLLED,
+            Status.WAITING,
+            Status.NEEDS_RENEWAL,
+        )
+        if live or events:
+            offers.append(Offer(activity, enrollment, events[0] if events else None))
+    offers += [Offer(activity, None, None) for activity in open_programmes]
+    return sorted(offers, key=lambda o: (o.activity.kind, o.activity.title, o.activity.pk))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import parent_views, views
 
 app_name = "schools"
 
@@ -18,4 +18,15 @@ urlpatterns = [
     path("students/<int:pk>/", views.student_detail, name="student_detail"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("enrolments/<int:pk>/consent/", views.consent_paper, name="consent_paper"),
+    path("children/<int:pk>/", parent_views.child, name="child"),
+    path("children/<int:pk>/decide/<int:activity_pk>/", parent_views.decide, name="consent_decide"),
+    path("children/<int:pk>/done/", parent_views.done, name="consent_done"),
+    # A parent's personal link, without an account (signed, expiring).
+    path("c/<str:token>/", parent_views.link_child, name="link_child"),
+    path(
+        "c/<str:token>/decide/<int:activity_pk>/",
+        parent_views.link_decide,
+        name="link_decide",
+    ),
+    path("c/<str:token>/done/", parent_views.link_done, name="link_done"),
 ]

@@ -91,6 +91,22 @@ def partner_document(w, role, inside):
 REGISTRY = frozenset({DEPT, COMM, INSP, PRIN})
 
 
+def consent_link(w, role, inside):
+    """guardian_a's personal link for student_a (a link is its own scope)."""
+    from django.core import signing
+
+    from schools.parent_views import LINK_SALT
+
+    token = signing.TimestampSigner(salt=LINK_SALT).sign_object(
+        {"g": w.guardian_a.pk, "s": w.student_a.pk}
+    )
+    return {"token": token}
+
+
+# Agreeing again to what is already agreed: recorded once, answered with the receipt page.
+AGAIN = {"kind": "given", "expected_last": "0"}
+
+
 @dataclass
 class Row:
     allowed: frozenset = ALL  # roles that may open it (inside their scope)
@@ -173,6 +189,25 @@ ROWS = {
         allowed=frozenset({DEPT}), kwargs=partner, scoped=False
     ),
     "partnerships:partner_document": Row(allowed=REGISTRY, kwargs=partner_document, scoped=False),
+    "schools:child": Row(allowed=frozenset({PARENT}), kwargs=student),
+    "schools:consent_decide": Row(
+        allowed=frozenset({PARENT}),
+        method="post",
+        ok=(302,),
+        data=AGAIN,
+        kwargs=lambda w, r, i: {**student(w, r, i), "activity_pk": w.programme_a.pk},
+    ),
+    # Without a decision just made, the receipt page sends the parent back.
+    "schools:consent_done": Row(allowed=frozenset({PARENT}), kwargs=student, ok=(302,)),
+    "schools:link_child": Row(public=True, kwargs=consent_link),
+    "schools:link_decide": Row(
+        public=True,
+        method="post",
+        ok=(302,),
+        data=AGAIN,
+        kwargs=lambda w, r, i: {**consent_link(w, r, i), "activity_pk": w.programme_a.pk},
+    ),
+    "schools:link_done": Row(public=True, kwargs=consent_link, ok=(302,)),
     # Signed-in users are sent on from the login page.
     "login": Row(public=True, ok=(200, 302)),
     "logout": Row(public=True, method="post", ok=(302,)),
