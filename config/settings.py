@@ -205,6 +205,16 @@ DEPARTMENT_MANAGED_LEVELS = env.list(
     "DEPARTMENT_MANAGED_LEVELS", default=["upper_secondary", "continuing"]
 )
 
+# Parents' accounts: how long an activation code or link from the school stays valid (days),
+# and how many wrong codes a phone number (or one address) may try before a pause (minutes).
+PARENT_INVITATION_DAYS = env.int("PARENT_INVITATION_DAYS", default=30)
+PARENT_ACTIVATION_FAILURE_LIMIT = env.int("PARENT_ACTIVATION_FAILURE_LIMIT", default=5)
+PARENT_ACTIVATION_IP_FAILURE_LIMIT = env.int("PARENT_ACTIVATION_IP_FAILURE_LIMIT", default=20)
+PARENT_ACTIVATION_LOCKOUT_MINUTES = env.int("PARENT_ACTIVATION_LOCKOUT_MINUTES", default=15)
+# The cache counts those attempts: per process by default; several app processes need a
+# shared one (CACHE_URL=dbcache://portal_cache after `manage.py createcachetable`, or Redis).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 # seed_demo and seed_scale create accounts with a published password: off in production.
 DEMO_SEEDING_ALLOWED = env.bool("DEMO_SEEDING_ALLOWED", default=DEBUG)
 

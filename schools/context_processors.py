@@ -24,6 +24,8 @@ def navigation(request):
         if school is not None:
             nav.append((_("My school"), reverse("schools:school_detail", args=[school.pk])))
             nav.append((_("Students"), reverse("schools:student_list", args=[school.pk])))
+            parents = reverse("schools:parent_accounts", args=[school.pk])
+            nav.append((_("Parent accounts"), parents))
             nav.append((_("Tutoring classes"), reverse("tutoring:class_list", args=[school.pk])))
             programmes = reverse("partnerships:programme_list", args=[school.pk])
             nav.append((_("Linked programmes"), programmes))

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -141,6 +142,59 @@ class PaperConsentForm(forms.Form):
     def __init__(self, *args, guardians, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
         self.fields["guardian"].queryset = guardians
+
+
+class ActivationForm(forms.Form):
+    """A parent opens their account: the phone number (or e-mail) the school has, the code
+    from the school, and a password twice. Opened from an e-mailed link, only the password."""
+
+    identifier = forms.CharField(
+        label=_("Phone number or e-mail"),
+        max_length=254,
+        help_text=_("The one the school has for you."),
+        error_messages={"required": _("Enter the phone number or e-mail the school has for you.")},
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    code = forms.CharField(
+        label=_("Activation code"),
+        max_length=20,
+        help_text=_("8 letters and digits, on the slip from the school."),
+        error_messages={"required": _("Enter the activation code from the school.")},
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+            }
+        ),
+    )
+    password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        help_text=password_validation.password_validators_help_text_html(),
+        error_messages={"required": _("Choose a password.")},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        error_messages={"required": _("Enter the new password a second time.")},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, with_code=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not with_code:
+            del self.fields["identifier"]
+            del self.fields["code"]
+            self.fields["password"].widget.attrs["autofocus"] = True
+
+    def clean(self):
+        data = super().clean()
+        first, second = data.get("password"), data.get("password_again")
+        if first and second and first != second:
+            self.add_error("password_again", _("The two passwords are not the same."))
+        return data
 
 
 def add_service_error(form, error):

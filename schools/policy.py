@@ -351,6 +351,9 @@ RULES = {
     ),
     "schools.import": _is_role(Role.DEPARTMENT),
     "school.edit_timetable": _heads,
+    # Parents' accounts: the school's head and staff hand out activation codes and links to
+    # the guardians of their students.
+    "school.invite_parents": _works_in,
     "units.view": _is_role(Role.DEPARTMENT, Role.COMMITTEE, Role.INSPECTOR),
     # Activities (tutoring classes, linked programmes); ``obj`` is the activity, or the
     # school for "propose".

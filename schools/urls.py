@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import parent_views, views
+from . import activation_views, parent_views, views
 
 app_name = "schools"
 
@@ -15,6 +15,17 @@ urlpatterns = [
     path("schools/<int:pk>/results/import/", views.result_import, name="results_import"),
     path("schools/<int:pk>/staff/", views.staff_list, name="staff_list"),
     path("schools/<int:pk>/timetable/", views.timetable, name="timetable"),
+    path("schools/<int:pk>/parents/", activation_views.parent_accounts, name="parent_accounts"),
+    path(
+        "schools/<int:pk>/parents/codes/",
+        activation_views.parent_codes_issue,
+        name="parent_codes_issue",
+    ),
+    path(
+        "schools/<int:pk>/parents/<int:guardian_pk>/send/",
+        activation_views.parent_link_send,
+        name="parent_link_send",
+    ),
     path("students/<int:pk>/", views.student_detail, name="student_detail"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("enrolments/<int:pk>/consent/", views.consent_paper, name="consent_paper"),
@@ -29,4 +40,7 @@ urlpatterns = [
         name="link_decide",
     ),
     path("c/<str:token>/done/", parent_views.link_done, name="link_done"),
+    # A parent opens their account with the school's code, or with the e-mailed link.
+    path("activate/", activation_views.activate, name="activate"),
+    path("activate/<str:token>/", activation_views.activate, name="activate_link"),
 ]

@@ -103,6 +103,27 @@ def consent_link(w, role, inside):
     return {"token": token}
 
 
+def activation_link(w, role, inside):
+    """An e-mailed activation link for student_b's guardian, who has no account."""
+    import datetime
+
+    from django.utils import timezone
+
+    from schools.activation import activation_token
+    from schools.models import ParentInvitation
+
+    guardian = w.student_b.guardians.get()
+    invitation = ParentInvitation.objects.filter(
+        guardian=guardian, used_at=None, voided_at=None
+    ).first() or ParentInvitation.objects.create(
+        guardian=guardian,
+        channel="email",
+        code_hash="-",
+        expires_at=timezone.now() + datetime.timedelta(days=1),
+    )
+    return {"token": activation_token(invitation)}
+
+
 # Agreeing again to what is already agreed: recorded once, answered with the receipt page.
 AGAIN = {"kind": "given", "expected_last": "0"}
 
@@ -208,6 +229,21 @@ ROWS = {
         kwargs=lambda w, r, i: {**consent_link(w, r, i), "activity_pk": w.programme_a.pk},
     ),
     "schools:link_done": Row(public=True, kwargs=consent_link, ok=(302,)),
+    # Parents' accounts: the school prints codes and e-mails links; a parent activates.
+    # Posting nothing chosen, or a link for a guardian who has an account (guardian_a),
+    # answers with the list page again.
+    "schools:parent_accounts": Row(allowed=frozenset({PRIN, STAFF}), kwargs=school),
+    "schools:parent_codes_issue": Row(
+        allowed=frozenset({PRIN, STAFF}), kwargs=school, method="post", ok=(302,)
+    ),
+    "schools:parent_link_send": Row(
+        allowed=frozenset({PRIN, STAFF}),
+        method="post",
+        ok=(302,),
+        kwargs=lambda w, r, i: {**school(w, r, i), "guardian_pk": w.guardian_a.pk},
+    ),
+    "schools:activate": Row(public=True),
+    "schools:activate_link": Row(public=True, kwargs=activation_link),
     # Signed-in users are sent on from the login page.
     "login": Row(public=True, ok=(200, 302)),
     "logout": Row(public=True, method="post", ok=(302,)),

@@ -1,6 +1,7 @@
 """The schools app's models: the registry (units, schools, years, people) and the
 activities that schools offer outside the main curriculum, which tutoring classes and linked
-programmes extend, with their schedules, enrolments and consent events."""
+programmes extend, with their schedules, enrolments and consent events; and the one-time
+invitations with which parents open their accounts."""
 
 from .activities import (
     Activity,
@@ -12,6 +13,7 @@ from .activities import (
     SubjectResult,
     Weekday,
 )
+from .invitations import ParentInvitation
 from .registry import (
     LEVEL_GRADES,
     AdministrativeUnit,
@@ -43,6 +45,7 @@ __all__ = [
     "Guardianship",
     "ImportBatch",
     "MainSession",
+    "ParentInvitation",
     "School",
     "SchoolLevel",
     "SchoolUserObjectPermission",

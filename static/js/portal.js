@@ -6,4 +6,8 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const el of document.querySelectorAll(".js-hide-when-scripted")) {
     el.hidden = true;
   }
+  for (const button of document.querySelectorAll("button.js-print")) {
+    button.hidden = false;
+    button.addEventListener("click", () => window.print());
+  }
 });
