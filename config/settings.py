@@ -200,6 +200,9 @@ CONTENT_SECURITY_POLICY = {
 # People's Committee of the school's area (Decree 142/2025, inferred: a parameter).
 # How long a parent's personal consent link stays valid (seconds; 30 days by default).
 CONSENT_LINK_MAX_AGE = env.int("CONSENT_LINK_MAX_AGE", default=30 * 24 * 3600)
+# Coercion-risk signals: an activity is flagged when, in a homeroom class, this share (or
+# more) of the students of its grades are on its roster.
+COERCION_SHARE_THRESHOLD = env.float("COERCION_SHARE_THRESHOLD", default=0.9)
 
 DEPARTMENT_MANAGED_LEVELS = env.list(
     "DEPARTMENT_MANAGED_LEVELS", default=["upper_secondary", "continuing"]

@@ -37,6 +37,8 @@ def navigation(request):
                 )
     if user.role in (Role.PRINCIPAL, *policy.UNIT_ROLES):
         nav.append((_("Rule breaches"), reverse("tutoring:breaches")))
+    if policy.can(user, "activity.view_risk"):
+        nav.append((_("Signs of coercion"), reverse("schools:risk")))
     if user.role in (Role.COMMITTEE, Role.DEPARTMENT):
         nav.append((_("Outside tutoring"), reverse("tutoring:declaration_area_list")))
     if user.role in policy.UNIT_ROLES:

@@ -365,6 +365,13 @@ RULES = {
     # Suspending, resuming and ending an approved activity: the managing authority (for
     # every school, the Department).
     "activity.suspend": _manages,
+    # Coercion-risk signals (schools.risk) over the user's scope, or of one activity: the
+    # head, the People's Committee and the Department; not the staff who run the classes,
+    # nor inspectors, who reach activities through an inspection.
+    "activity.view_risk": lambda user, obj: (
+        (user.is_superuser or user.role in (Role.DEPARTMENT, Role.COMMITTEE, Role.PRINCIPAL))
+        and (obj is None or _sees(user, obj))
+    ),
     # Linked programmes: the head proposes; the managing authority decides (approve,
     # return, refuse). ``obj`` is the programme, or the school for "propose".
     "programme.propose": _heads,

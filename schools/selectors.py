@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 
-from . import consent, policy
+from . import consent, policy, risk
 from .models import (
     Activity,
     ActivitySlot,
@@ -60,6 +60,11 @@ def home_summary(user) -> dict:
         return context
 
     schools = policy.visible(user, School)
+    if policy.can(user, "activity.view_risk"):
+        n_risky = len(risk.flagged_activities(user))
+        if n_risky:
+            text = _("Activities showing signs of coercion")
+            tasks.append(_task(text, "schools:risk", count=n_risky))
     if role in policy.SCHOOL_ROLES:
         context["schools"] = list(schools.select_related("unit", "head"))
         for school in context["schools"]:

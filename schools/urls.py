@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import activation_views, parent_views, views
+from . import activation_views, parent_views, risk_views, views
 
 app_name = "schools"
 
@@ -29,6 +29,7 @@ urlpatterns = [
     path("students/<int:pk>/", views.student_detail, name="student_detail"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("enrolments/<int:pk>/consent/", views.consent_paper, name="consent_paper"),
+    path("risk/", risk_views.risk_list, name="risk"),
     path("children/<int:pk>/", parent_views.child, name="child"),
     path("children/<int:pk>/decide/<int:activity_pk>/", parent_views.decide, name="consent_decide"),
     path("children/<int:pk>/done/", parent_views.done, name="consent_done"),

@@ -167,6 +167,8 @@ ROWS = {
     ),
     "schools:consent_paper": Row(allowed=frozenset({PRIN, STAFF}), kwargs=enrollment),
     "tutoring:breaches": Row(allowed=frozenset({DEPT, INSP, COMM, PRIN})),
+    # Coercion-risk signals over the scope: heads and authorities, not staff or inspectors.
+    "schools:risk": Row(allowed=frozenset({DEPT, COMM, PRIN})),
     "public:school": Row(public=True, kwargs=school),
     "tutoring:declaration_school_list": Row(allowed=frozenset({PRIN, STAFF}), kwargs=school),
     "tutoring:declaration_create": Row(allowed=frozenset({PRIN, STAFF}), kwargs=school),

@@ -1,0 +1,39 @@
+"""Coercion-risk signals: the live activities of the user's scope that show signs that
+families were pushed rather than asked, highest risk first (see ``schools.risk``)."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from . import policy, risk
+
+PAGE_SIZE = 25
+
+
+@login_required
+def risk_list(request):
+    if not policy.can(request.user, "activity.view_risk"):
+        raise PermissionDenied
+    flagged = risk.flagged_activities(request.user)
+    schools = sorted(
+        {f.activity.school for f in flagged}, key=lambda s: (risk.alphabetical(s.name), s.pk)
+    )
+    school_id = request.GET.get("school", "")
+    if school_id.isdigit() and len(school_id) < 10:  # a database id, not any number
+        flagged = [f for f in flagged if f.activity.school_id == int(school_id)]
+    else:
+        school_id = ""
+    page = Paginator(flagged, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "schools/risk.html",
+        {
+            "page": page,
+            "schools": schools,
+            "school_id": school_id,
+            "threshold": round(settings.COERCION_SHARE_THRESHOLD * 100),
+            "min_homeroom": risk.HOMEROOM_MIN_STUDENTS,
+        },
+    )
