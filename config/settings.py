@@ -198,6 +198,9 @@ CONTENT_SECURITY_POLICY = {
 
 # Which school levels the Department manages directly; the rest are managed by the
 # People's Committee of the school's area (Decree 142/2025, inferred: a parameter).
+# The portal's address, for links in e-mails sent outside a request.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
 # How long a parent's personal consent link stays valid (seconds; 30 days by default).
 CONSENT_LINK_MAX_AGE = env.int("CONSENT_LINK_MAX_AGE", default=30 * 24 * 3600)
 # Coercion-risk signals: an activity is flagged when, in a homeroom class, this share (or

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
 from accounts.models import Role
-from schools import consent, policy
+from schools import consent, notices, policy
 from schools.checks import RuleViolations
 from schools.models import Activity, ActivityEvent, Enrollment, Guardian, Student
 from schools.uploads import validate_scan
@@ -364,6 +364,9 @@ def programme_transition(*, actor, programme: Programme, name: str, reason="", r
     rules.recheck(p)
     if name in ("suspend", "terminate"):
         _notify_families(p, name, reason)
+    if name == "approve":
+        # Offered now to every family of the grades it is for.
+        notices.offered(p)
     return p
 
 

@@ -131,17 +131,43 @@ MainSessionFormSet = forms.modelformset_factory(
 
 
 class PaperConsentForm(forms.Form):
+    """A decision a parent gave to the school in writing, or by phone, recorded by staff."""
+
     guardian = forms.ModelChoiceField(label=_("Parent or guardian"), queryset=None)
     kind = forms.ChoiceField(label=_("Decision"), choices=ConsentEvent.Kind.choices)
+    channel = forms.ChoiceField(
+        label=_("How the parent answered"),
+        choices=[
+            (ConsentEvent.Channel.PAPER, _("Signed paper form")),
+            (ConsentEvent.Channel.PHONE, _("Phone call")),
+        ],
+        initial=ConsentEvent.Channel.PAPER,
+        required=False,  # a paper form unless said otherwise
+    )
     scan = forms.FileField(
         label=_("Scan of the signed form (PDF, JPEG or PNG, at most 10 MB)"),
         validators=[validate_scan],
+        required=False,
     )
-    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=200,
+        help_text=_("For a phone call: who called, and the number they called from."),
+    )
 
     def __init__(self, *args, guardians, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
         self.fields["guardian"].queryset = guardians
+
+    def clean(self):
+        data = super().clean()
+        data["channel"] = data.get("channel") or ConsentEvent.Channel.PAPER
+        if data.get("channel") == ConsentEvent.Channel.PAPER and not data.get("scan"):
+            self.add_error("scan", _("Attach the scan of the signed form."))
+        if data.get("channel") == ConsentEvent.Channel.PHONE and not data.get("note"):
+            self.add_error("note", _("Say who called, and from which number."))
+        return data
 
 
 class ActivationForm(forms.Form):

@@ -107,22 +107,40 @@ def role_revoke_school(*, actor, user: User, school: School) -> None:
 
 
 @transaction.atomic
-def consent_record_paper(*, actor, enrollment, guardian, kind, scan, note=""):
-    """Staff record a parent's decision made on a signed paper form, with its scan.
-    Declining and withdrawing are always possible; agreeing only while the activity takes
-    consents, and on the waiting list once the places are taken."""
+def consent_record_staff(*, actor, enrollment, guardian, kind, channel, scan=None, note=""):
+    """Staff record a parent's decision given to the school: on a signed paper form, with
+    its scan, or by phone, with a note of the call. Declining and withdrawing are always
+    possible; agreeing only while the activity takes consents, and on the waiting list once
+    the places are taken."""
     if not policy.can(actor, "activity.manage_roster", enrollment.activity):
         raise PermissionDenied("activity.manage_roster")
     if not enrollment.student.guardianships.filter(guardian=guardian).exists():
         raise ValidationError({"guardian": _("This person is not a guardian of the student.")})
-    if not scan:
+    if channel == ConsentEvent.Channel.PAPER and not scan:
         raise ValidationError({"scan": _("Attach the scan of the signed form.")})
+    if channel == ConsentEvent.Channel.PHONE and not note.strip():
+        raise ValidationError({"note": _("Say who called, and from which number.")})
+    if channel not in (ConsentEvent.Channel.PAPER, ConsentEvent.Channel.PHONE):
+        raise ValidationError({"channel": _("Staff record paper forms and phone calls only.")})
     return consent.record(
         enrollment=enrollment,
         guardian=guardian,
         kind=kind,
-        channel=ConsentEvent.Channel.PAPER,
+        channel=channel,
         actor=actor,
+        scan=scan if channel == ConsentEvent.Channel.PAPER else None,
+        note=note.strip(),
+    ).event
+
+
+def consent_record_paper(*, actor, enrollment, guardian, kind, scan, note=""):
+    """A decision on a signed paper form (see ``consent_record_staff``)."""
+    return consent_record_staff(
+        actor=actor,
+        enrollment=enrollment,
+        guardian=guardian,
+        kind=kind,
+        channel=ConsentEvent.Channel.PAPER,
         scan=scan,
         note=note,
-    ).event
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import activation_views, parent_views, risk_views, views
+from . import activation_views, answer_views, parent_views, risk_views, views
 
 app_name = "schools"
 
@@ -30,6 +30,9 @@ urlpatterns = [
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("enrolments/<int:pk>/consent/", views.consent_paper, name="consent_paper"),
     path("risk/", risk_views.risk_list, name="risk"),
+    path("activities/<int:pk>/answers/", answer_views.answers, name="activity_answers"),
+    path("activities/<int:pk>/remind/", answer_views.remind, name="activity_remind"),
+    path("activities/<int:pk>/answers.<slug:fmt>", answer_views.export, name="activity_export"),
     path("children/<int:pk>/", parent_views.child, name="child"),
     path("children/<int:pk>/decide/<int:activity_pk>/", parent_views.decide, name="consent_decide"),
     path("children/<int:pk>/done/", parent_views.done, name="consent_done"),

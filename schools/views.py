@@ -285,11 +285,12 @@ def consent_paper(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.consent_record_paper(
+            services.consent_record_staff(
                 actor=request.user,
                 enrollment=enrollment,
                 guardian=data["guardian"],
                 kind=data["kind"],
+                channel=data["channel"],
                 scan=data["scan"],
                 note=data["note"],
             )

@@ -212,6 +212,16 @@ ROWS = {
         allowed=frozenset({DEPT}), kwargs=partner, scoped=False
     ),
     "partnerships:partner_document": Row(allowed=REGISTRY, kwargs=partner_document, scoped=False),
+    "schools:activity_answers": Row(
+        allowed=frozenset({DEPT, COMM, PRIN, STAFF}), kwargs=tutoring_class
+    ),
+    "schools:activity_remind": Row(
+        allowed=frozenset({PRIN, STAFF}), kwargs=tutoring_class, method="post", ok=(302,)
+    ),
+    "schools:activity_export": Row(
+        allowed=frozenset({DEPT, COMM, PRIN, STAFF}),
+        kwargs=lambda w, r, i: {**tutoring_class(w, r, i), "fmt": "csv"},
+    ),
     "schools:child": Row(allowed=frozenset({PARENT}), kwargs=student),
     "schools:consent_decide": Row(
         allowed=frozenset({PARENT}),

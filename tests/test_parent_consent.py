@@ -207,3 +207,26 @@ def test_a_tampered_or_expired_link_is_refused_and_records_nothing(world, linked
     assert expired.status_code == 403
     assert "hết hạn" in expired.content.decode()
     assert not ConsentEvent.objects.filter(enrollment__student__in=[student, other]).exists()
+
+
+def test_families_are_told_when_a_programme_is_offered_to_their_childs_grade(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
+    from partnerships import services as programme_services
+
+    Programme.objects.filter(pk=world.programme_draft_a.pk).update(status="submitted")
+    family = GuardianFactory(email="gia-dinh@example.vn")
+    GuardianshipFactory(student=StudentFactory(school=world.school_a, grade=8), guardian=family)
+    elsewhere = GuardianFactory(email="truong-khac@example.vn")
+    GuardianshipFactory(student=StudentFactory(school=world.school_b, grade=8), guardian=elsewhere)
+    with django_capture_on_commit_callbacks(execute=True):
+        programme_services.programme_transition(
+            actor=world.committee,
+            programme=world.programme_draft_a,
+            name="approve",
+            reference="46/QĐ-UBND",
+        )
+    addresses = {m.to[0] for m in mailoutbox}
+    assert "gia-dinh@example.vn" in addresses and "truong-khac@example.vn" not in addresses
+    mail = next(m for m in mailoutbox if m.to == ["gia-dinh@example.vn"])
+    assert "/c/" in mail.body and world.programme_draft_a.title in mail.subject

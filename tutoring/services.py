@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
-from schools import consent, policy
+from schools import consent, notices, policy
 from schools.checks import RuleViolations
 from schools.models import Activity, ActivityEvent, Enrollment
 
@@ -224,6 +224,7 @@ def enrollment_propose(*, actor, tutoring_class, student, basis, basis_note=""):
         obj=enrollment,
         summary=f"{student.national_id} → {tc.title}",
     )
+    notices.offered(tc, [student])
     return enrollment
 
 

@@ -1,0 +1,216 @@
+"""The school's view of the families' answers for one activity: who agreed, declined,
+withdrew, waits or has not answered; reminders to those who have not; the list as a
+spreadsheet."""
+
+import csv
+import logging
+from io import BytesIO
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+
+from accounts.audit import audit_record
+
+from . import policy
+from .models import Activity, ConsentEvent, Enrollment, Guardian, Student
+from .parent_views import link_for
+
+logger = logging.getLogger(__name__)
+Status = Enrollment.Status
+NOT_ANSWERED = [Status.PROPOSED, Status.NEEDS_RENEWAL]
+
+
+def _activity_or_404(user, pk):
+    activity = policy.get_object_or_404(user, Activity, pk=pk)
+    if not policy.can(user, "school.view_students", activity.school):
+        raise PermissionDenied
+    return activity
+
+
+def _answers(activity):
+    """The enrolments with the latest event of each, in one query."""
+    latest = ConsentEvent.objects.filter(enrollment=OuterRef("pk")).order_by("-id")
+    return (
+        activity.enrollments.select_related("student")
+        .annotate(
+            last_kind=Subquery(latest.values("kind")[:1]),
+            last_at=Subquery(latest.values("at")[:1]),
+            last_channel=Subquery(latest.values("channel")[:1]),
+        )
+        .order_by("student__homeroom", "student__full_name", "id")
+    )
+
+
+@login_required
+def answers(request, pk):
+    activity = _activity_or_404(request.user, pk)
+    counts = dict(activity.enrollments.values_list("status").annotate(n=Count("id")).order_by())
+    rows = _answers(activity)
+    status = request.GET.get("status", "")
+    if status in Status.values:
+        rows = rows.filter(status=status)
+    eligible = None
+    if activity.kind == Activity.Kind.PROGRAMME:
+        # A programme is offered to every student of its grades: those without any answer.
+        eligible = (
+            Student.objects.filter(
+                school=activity.school_id,
+                status=Student.Status.STUDYING,
+                grade__gte=activity.grade_min,
+                grade__lte=activity.grade_max,
+            )
+            .exclude(enrollments__activity=activity)
+            .count()
+        )
+    return render(
+        request,
+        "schools/activity_answers.html",
+        {
+            "activity": activity,
+            "page": Paginator(rows, 100).get_page(request.GET.get("page")),
+            "status": status,
+            "summary": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
+            "silent": eligible,
+            "channels": dict(ConsentEvent.Channel.choices),
+            "kinds": dict(ConsentEvent.Kind.choices),
+            "may_remind": policy.can(request.user, "activity.manage_roster", activity),
+        },
+    )
+
+
+@login_required
+@require_POST
+def remind(request, pk):
+    """E-mail the families who have not answered, each with their personal link."""
+    activity = _activity_or_404(request.user, pk)
+    if not policy.can(request.user, "activity.manage_roster", activity):
+        raise PermissionDenied
+    waiting = activity.enrollments.filter(status__in=NOT_ANSWERED).select_related("student")
+    mails, unreachable = [], 0
+    with translation.override(settings.LANGUAGE_CODE):
+        for enrollment in waiting:
+            student = enrollment.student
+            reached = False
+            for guardian in Guardian.objects.filter(students=student).select_related("user"):
+                address = guardian.email or (guardian.user.email if guardian.user_id else "")
+                if not address:
+                    continue
+                reached = True
+                url = request.build_absolute_uri(link_for(guardian, student))
+                mails.append(
+                    (
+                        _("Your answer is awaited: '%(title)s'") % {"title": activity.title},
+                        _(
+                            "%(school)s offers '%(title)s' to %(name)s. Taking part is "
+                            "voluntary: agree or decline, at this personal link (valid for "
+                            "%(days)s days): %(url)s"
+                        )
+                        % {
+                            "school": activity.school.name,
+                            "title": activity.title,
+                            "name": student.full_name,
+                            "days": settings.CONSENT_LINK_MAX_AGE // 86400,
+                            "url": url,
+                        },
+                        address,
+                    )
+                )
+            unreachable += not reached
+    audit_record(
+        actor=request.user,
+        action="consent_reminders_sent",
+        obj=activity,
+        summary=f"{activity.title}: {len(mails)} e-mails, {unreachable} without address",
+        sent=len(mails),
+        unreachable=unreachable,
+    )
+
+    def send():
+        for subject, body, address in mails:
+            try:
+                send_mail(subject, body, None, [address])
+            except Exception:  # the others still go; the administrators see the failure
+                logger.exception("Could not send a reminder")
+
+    transaction.on_commit(send)
+    messages.success(
+        request,
+        _("%(sent)s reminders sent. %(unreachable)s families have no e-mail address: call them.")
+        % {"sent": len(mails), "unreachable": unreachable},
+    )
+    return redirect("schools:activity_answers", pk=activity.pk)
+
+
+HEADERS = [
+    "Học sinh",
+    "Mã học sinh",
+    "Lớp",
+    "Trạng thái",
+    "Trả lời gần nhất",
+    "Thời điểm",
+    "Hình thức",
+]
+
+
+@login_required
+def export(request, pk, fmt):
+    """The answers as .csv or .xlsx, Vietnamese headers; an export of students' data is
+    logged."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    activity = _activity_or_404(request.user, pk)
+    kinds, channels = dict(ConsentEvent.Kind.choices), dict(ConsentEvent.Channel.choices)
+    with translation.override("vi"):
+        rows = [
+            [
+                e.student.full_name,
+                e.student.national_id,
+                e.student.homeroom,
+                str(Status(e.status).label),
+                str(kinds.get(e.last_kind, "")),
+                timezone.localtime(e.last_at).strftime("%d/%m/%Y %H:%M") if e.last_at else "",
+                str(channels.get(e.last_channel, "")),
+            ]
+            for e in _answers(activity)
+        ]
+    audit_record(
+        actor=request.user,
+        action="students_export",
+        obj=activity,
+        summary=f"{activity.title}: {len(rows)} rows ({fmt})",
+    )
+    name = f"tra-loi-{activity.pk}"
+    if fmt == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        response.write("\ufeff")  # Excel reads the diacritics right with a BOM
+        writer = csv.writer(response)
+        writer.writerow(HEADERS)
+        writer.writerows(rows)
+        return response
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Trả lời"
+    sheet.append(HEADERS)
+    for row in rows:
+        sheet.append(row)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
