@@ -196,8 +196,6 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Which school levels the Department manages directly; the rest are managed by the
-# People's Committee of the school's area (Decree 142/2025, inferred: a parameter).
 # The portal's address, for links in e-mails sent outside a request.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
@@ -207,6 +205,8 @@ CONSENT_LINK_MAX_AGE = env.int("CONSENT_LINK_MAX_AGE", default=30 * 24 * 3600)
 # more) of the students of its grades are on its roster.
 COERCION_SHARE_THRESHOLD = env.float("COERCION_SHARE_THRESHOLD", default=0.9)
 
+# Which school levels the Department manages directly; the rest are managed by the
+# People's Committee of the school's area (Decree 142/2025, inferred: a parameter).
 DEPARTMENT_MANAGED_LEVELS = env.list(
     "DEPARTMENT_MANAGED_LEVELS", default=["upper_secondary", "continuing"]
 )
