@@ -228,6 +228,16 @@ def test_a_student_joins_the_roster_only_with_a_recorded_paper_consent(world, cr
         actor=world.staff, tutoring_class=created, student=student, basis="not_achieved"
     )
     assert enrollment.status == Enrollment.Status.PROPOSED
+    # Nothing is offered to families before the head approves the class.
+    with pytest.raises(ValidationError):
+        consent_record_paper(
+            actor=world.staff,
+            enrollment=enrollment,
+            guardian=world.guardian_a,
+            kind="given",
+            scan=SimpleUploadedFile("phieu.pdf", b"%PDF-1.4 signed"),
+        )
+    TutoringClass.objects.filter(pk=created.pk).update(status="open")
     with pytest.raises(ValidationError):
         consent_record_paper(
             actor=world.staff,

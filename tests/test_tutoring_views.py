@@ -146,6 +146,7 @@ def test_an_unknown_action_is_404(world):
 
 
 def test_paper_consent_needs_a_real_document(world):
+    TutoringClass.objects.filter(pk=world.draft_a.pk).update(status="open")
     enrollment = Enrollment.objects.create(
         activity=world.draft_a, student=world.student_a, basis="not_achieved"
     )

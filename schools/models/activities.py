@@ -129,11 +129,12 @@ class Activity(models.Model):
         return reverse("tutoring:class_detail", args=[self.pk])
 
     def accepts_consent(self) -> bool:
-        """May a family agree to join now? A linked programme only once approved and while
-        not suspended; a tutoring class until it is suspended, closed or refused."""
+        """May a family agree to join now? Nothing is offered before the approval: a linked
+        programme once the authority approved it, a tutoring class once the head did (and
+        while open); neither while suspended."""
         if self.kind == self.Kind.PROGRAMME:
             return self.status == self.Status.APPROVED
-        return self.status not in (self.Status.SUSPENDED, self.Status.CLOSED, self.Status.REFUSED)
+        return self.status in (self.Status.APPROVED, self.Status.OPEN)
 
     def terms(self) -> dict:
         """What a parent agrees to; subclasses add their provider and content."""
