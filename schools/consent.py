@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -61,10 +62,12 @@ def latest_event(enrollment) -> ConsentEvent | None:
 def waiting_position(enrollment) -> int | None:
     if enrollment.status != Enrollment.Status.WAITING:
         return None
+    # The order in which _fill_place serves the list: by time, then by id for a tie.
     ahead = Enrollment.objects.filter(
+        Q(waiting_since__lt=enrollment.waiting_since)
+        | Q(waiting_since=enrollment.waiting_since, pk__lt=enrollment.pk),
         activity_id=enrollment.activity_id,
         status=Enrollment.Status.WAITING,
-        waiting_since__lt=enrollment.waiting_since,
     ).count()
     return ahead + 1
 
