@@ -104,6 +104,7 @@ def record(
     channel: str,
     actor=None,
     expected_last: int | None = None,
+    expected_terms: str | None = None,
     scan=None,
     note: str = "",
 ) -> Decision:
@@ -133,6 +134,12 @@ def record(
                 "again before deciding."
             )
             % {"name": enrollment.student.full_name}
+        )
+    if expected_terms is not None and expected_terms != activity.terms_hash:
+        # The page showed other terms than those in force now: never agree to unseen terms.
+        raise LedgerMoved(
+            _("The terms of '%(title)s' changed since this page was opened. Read them again.")
+            % {"title": activity.title}
         )
     if kind == Kind.GIVEN:
         if not activity.accepts_consent():

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -50,6 +51,7 @@ def child(request, pk):
     return _child_page(request, student, _family_of(request.user))
 
 
+@transaction.atomic  # an enrolment made for the answer goes if the answer is refused
 def _decide(request, student, guardian, activity_pk, channel, actor):
     kind = request.POST.get("kind", "")
     expected = request.POST.get("expected_last", "")
@@ -71,6 +73,7 @@ def _decide(request, student, guardian, activity_pk, channel, actor):
         channel=channel,
         actor=actor,
         expected_last=int(expected),
+        expected_terms=request.POST.get("terms") or None,
     )
 
 

@@ -58,6 +58,11 @@ def _test_settings(settings, tmp_path_factory):
 
 @pytest.fixture
 def world(db):
+    # What the data migrations add, put back after a live-server test's flush emptied it.
+    from reports.management.commands.seed_demo import ensure_rule_policy, ensure_subjects
+
+    ensure_subjects()
+    ensure_rule_policy()
     province = UnitFactory(
         code="31", name="Thành phố Hải Phòng", level=AdministrativeUnit.Level.PROVINCE
     )

@@ -230,3 +230,23 @@ def test_families_are_told_when_a_programme_is_offered_to_their_childs_grade(
     assert "gia-dinh@example.vn" in addresses and "truong-khac@example.vn" not in addresses
     mail = next(m for m in mailoutbox if m.to == ["gia-dinh@example.vn"])
     assert "/c/" in mail.body and world.programme_draft_a.title in mail.subject
+
+
+def test_a_page_showing_old_terms_cannot_agree_to_the_new_ones(world):
+    Programme.objects.filter(pk=world.programme_draft_a.pk).update(status="approved")
+    client = client_for(world.parent)
+    offer = next(
+        o
+        for o in client.get(child_url(world.student_a)).context["offers"]
+        if o.activity.pk == world.programme_draft_a.pk
+    )
+    shown = offer.activity.terms_hash
+    Programme.objects.filter(pk=world.programme_draft_a.pk).update(terms_hash="new-terms")
+    response = client.post(
+        decide_url(world.student_a, world.programme_draft_a),
+        {"kind": "given", "expected_last": "0", "terms": shown},
+    )
+    assert response.url == child_url(world.student_a)
+    assert not Enrollment.objects.filter(
+        activity=world.programme_draft_a, student=world.student_a
+    ).exists()

@@ -302,11 +302,13 @@ class ConsentEvent(models.Model):
         Guardian, verbose_name=_("parent or guardian"), on_delete=models.PROTECT, related_name="+"
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    # PROTECT: an account that recorded consents is deactivated, never deleted; the ledger
+    # refuses the update SET_NULL would make.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
         null=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
