@@ -367,6 +367,8 @@ def programme_transition(*, actor, programme: Programme, name: str, reason="", r
     if name == "approve":
         # Offered now to every family of the grades it is for.
         notices.offered(p)
+    if name == "resume":
+        consent.fill_places(p)
     return p
 
 

@@ -2,6 +2,8 @@
 print one-time codes or e-mail activation links, and the public page where a parent opens
 their account with the code or the link."""
 
+import re
+
 from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.contrib.auth import login
@@ -106,7 +108,7 @@ def parent_accounts(request, pk):
 
 
 def _ids(values) -> list[int]:
-    return [int(v) for v in values if v.isdigit() and len(v) < 19]
+    return [int(v) for v in values if re.fullmatch(r"[0-9]{1,18}", v)]
 
 
 @login_required

@@ -18,6 +18,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
@@ -56,6 +57,7 @@ def _answers(activity):
 @login_required
 def answers(request, pk):
     activity = _activity_or_404(request.user, pk)
+    audit_record(actor=request.user, action="roster_view", obj=activity, summary=activity.title)
     counts = dict(activity.enrollments.values_list("status").annotate(n=Count("id")).order_by())
     rows = _answers(activity)
     status = request.GET.get("status", "")
@@ -97,7 +99,18 @@ def remind(request, pk):
     activity = _activity_or_404(request.user, pk)
     if not policy.can(request.user, "activity.manage_roster", activity):
         raise PermissionDenied
-    waiting = activity.enrollments.filter(status__in=NOT_ANSWERED).select_related("student")
+    if not activity.accepts_consent():
+        messages.error(
+            request,
+            _("'%(title)s' takes no consent now: nobody is reminded.") % {"title": activity.title},
+        )
+        return redirect("schools:activity_answers", pk=activity.pk)
+    # Students still at the school only: nobody who left is written to.
+    waiting = activity.enrollments.filter(
+        status__in=NOT_ANSWERED,
+        student__school=activity.school_id,
+        student__status=Student.Status.STUDYING,
+    ).select_related("student")
     mails, unreachable = [], 0
     with translation.override(settings.LANGUAGE_CODE):
         for enrollment in waiting:
@@ -154,14 +167,19 @@ def remind(request, pk):
 
 
 HEADERS = [
-    "Học sinh",
-    "Mã học sinh",
-    "Lớp",
-    "Trạng thái",
-    "Trả lời gần nhất",
-    "Thời điểm",
-    "Hình thức",
+    gettext_lazy("Student"),
+    gettext_lazy("Student code"),
+    gettext_lazy("Class"),
+    gettext_lazy("Status"),
+    gettext_lazy("Latest answer"),
+    gettext_lazy("Time"),
+    gettext_lazy("Channel"),
 ]
+
+
+def _cell(text: str) -> str:
+    """A value a spreadsheet shows as text, never runs as a formula."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
 @login_required
@@ -172,12 +190,13 @@ def export(request, pk, fmt):
         raise Http404
     activity = _activity_or_404(request.user, pk)
     kinds, channels = dict(ConsentEvent.Kind.choices), dict(ConsentEvent.Channel.choices)
-    with translation.override("vi"):
+    with translation.override(settings.LANGUAGE_CODE):
+        headers = [str(h) for h in HEADERS]
         rows = [
             [
-                e.student.full_name,
-                e.student.national_id,
-                e.student.homeroom,
+                _cell(e.student.full_name),
+                _cell(e.student.national_id),
+                _cell(e.student.homeroom),
                 str(Status(e.status).label),
                 str(kinds.get(e.last_kind, "")),
                 timezone.localtime(e.last_at).strftime("%d/%m/%Y %H:%M") if e.last_at else "",
@@ -197,13 +216,12 @@ def export(request, pk, fmt):
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         response.write("\ufeff")  # Excel reads the diacritics right with a BOM
         writer = csv.writer(response)
-        writer.writerow(HEADERS)
+        writer.writerow(headers)
         writer.writerows(rows)
         return response
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = "Trả lời"
-    sheet.append(HEADERS)
+    sheet.append(headers)
     for row in rows:
         sheet.append(row)
     buffer = BytesIO()

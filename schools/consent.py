@@ -154,6 +154,12 @@ def record(
         ):
             # Already agreed to these very terms.
             return Decision(latest, enrollment, True, waiting_position(enrollment))
+    elif kind == Kind.DECLINED and enrollment.status in (
+        Enrollment.Status.ENROLLED,
+        Enrollment.Status.WAITING,
+    ):
+        # Leaving the roster is a withdrawal, and is recorded as one.
+        raise ValidationError(_("Your child takes part: to leave, withdraw your consent."))
     elif kind == Kind.WITHDRAWN and enrollment.status not in (
         Enrollment.Status.ENROLLED,
         Enrollment.Status.WAITING,
@@ -204,6 +210,8 @@ def record(
 def _fill_place(activity) -> Enrollment | None:
     """A place freed: the first on the waiting list whose consent is for the current terms
     joins the roster."""
+    if not activity.accepts_consent():
+        return None  # suspended or closed: nobody joins until it resumes (fill_places)
     on_roster = activity.enrollments.filter(status=Enrollment.Status.ENROLLED).count()
     if on_roster >= activity.capacity:
         return None
@@ -225,6 +233,25 @@ def _fill_place(activity) -> Enrollment | None:
         summary=f"{first.student.national_id}: waiting → enrolled",
     )
     return first
+
+
+@transaction.atomic
+def fill_places(activity: Activity) -> list[Enrollment]:
+    """After a suspension is lifted: the places freed meanwhile go to the waiting list, in
+    order, and those families are told."""
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    promoted = []
+    while (first := _fill_place(activity)) is not None:
+        promoted.append(first)
+        with translation.override(settings.LANGUAGE_CODE):
+            _mail_after_commit(
+                [_address(g) for g in first.student.guardians.select_related("user")],
+                _("A place for %(name)s in '%(title)s'")
+                % {"name": first.student.full_name, "title": activity.title},
+                _("A place freed: %(name)s is now on the list of '%(title)s'.")
+                % {"name": first.student.full_name, "title": activity.title},
+            )
+    return promoted
 
 
 @transaction.atomic

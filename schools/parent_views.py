@@ -2,6 +2,8 @@
 refusal or withdrawal. Signed in (channel "online"), or through a personal, signed,
 expiring link per child for parents without an account (channel "link")."""
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from . import consent, policy
@@ -55,7 +58,13 @@ def child(request, pk):
 def _decide(request, student, guardian, activity_pk, channel, actor):
     kind = request.POST.get("kind", "")
     expected = request.POST.get("expected_last", "")
-    if kind not in ConsentEvent.Kind.values or not expected.isdigit():
+    terms = request.POST.get("terms", "")
+    if (
+        kind not in ConsentEvent.Kind.values
+        or not re.fullmatch(r"[0-9]{1,18}", expected)
+        or (kind == ConsentEvent.Kind.GIVEN and not terms)
+    ):
+        # Agreeing needs the terms the page showed: never agree to unseen terms.
         raise ValidationError(_("The form is incomplete: open the page again."))
     # Only what is offered to this child: anything else does not exist for the family.
     offer = next((o for o in offers_for(student) if o.activity.pk == activity_pk), None)
@@ -73,7 +82,7 @@ def _decide(request, student, guardian, activity_pk, channel, actor):
         channel=channel,
         actor=actor,
         expected_last=int(expected),
-        expected_terms=request.POST.get("terms") or None,
+        expected_terms=terms or None,
     )
 
 
@@ -84,7 +93,7 @@ def _after_decision(request, decide, done_url, page_url):
         for message in error.messages:
             messages.error(request, message)
         return redirect(page_url)
-    request.session["consent_decision"] = {
+    request.session[f"consent_decision_{decision.enrollment.student_id}"] = {
         "event": decision.event.pk,
         "repeated": decision.repeated,
     }
@@ -109,7 +118,7 @@ def decide(request, pk, activity_pk):
 
 
 def _done_page(request, student, back_url):
-    shown = request.session.pop("consent_decision", None)
+    shown = request.session.pop(f"consent_decision_{student.pk}", None)
     event = (
         ConsentEvent.objects.filter(pk=shown["event"], enrollment__student=student)
         .select_related("enrollment__activity")
@@ -180,6 +189,7 @@ def _refused(request, error):
     return render(request, "schools/parent_link_refused.html", {"message": str(error)}, status=403)
 
 
+@never_cache
 def link_child(request, token):
     try:
         guardian, student = _from_link(token)
@@ -188,12 +198,19 @@ def link_child(request, token):
     return _child_page(request, student, guardian, link_token=token)
 
 
+@never_cache
 @require_POST
 def link_decide(request, token, activity_pk):
     try:
         guardian, student = _from_link(token)
     except LinkRefused as error:
         return _refused(request, error)
+    if request.user.is_authenticated and request.user != guardian.user:
+        # Staff (or another parent) signed in on this browser: a family's link is the
+        # family's to use, and a decision must not be recorded as theirs.
+        return _refused(
+            request, LinkRefused(_("Sign out first: this link is for the family only."))
+        )
     return _after_decision(
         request,
         lambda: _decide(request, student, guardian, activity_pk, ConsentEvent.Channel.LINK, None),
@@ -202,6 +219,7 @@ def link_decide(request, token, activity_pk):
     )
 
 
+@never_cache
 def link_done(request, token):
     try:
         _guardian, student = _from_link(token)

@@ -1,6 +1,8 @@
 """Coercion-risk signals: the live activities of the user's scope that show signs that
 families were pushed rather than asked, highest risk first (see ``schools.risk``)."""
 
+import re
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -21,7 +23,7 @@ def risk_list(request):
         {f.activity.school for f in flagged}, key=lambda s: (risk.alphabetical(s.name), s.pk)
     )
     school_id = request.GET.get("school", "")
-    if school_id.isdigit() and len(school_id) < 10:  # a database id, not any number
+    if re.fullmatch(r"[0-9]{1,9}", school_id):  # a database id, not any number
         flagged = [f for f in flagged if f.activity.school_id == int(school_id)]
     else:
         school_id = ""

@@ -103,3 +103,32 @@ def test_staff_record_a_decision_given_by_phone_with_a_note_of_the_call(world):
         },
     )
     assert response.status_code == 302
+
+
+def test_a_reminder_never_reaches_a_student_who_left_nor_a_class_not_yet_approved(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
+    left = proposed(world, email="da-chuyen@example.vn")
+    left.student.status = "transferred"
+    left.student.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(world.staff).post(reverse("schools:activity_remind", args=[world.class_a.pk]))
+    assert mailoutbox == []
+    Enrollment.objects.create(
+        activity=world.draft_a,
+        student=StudentFactory(school=world.school_a, grade=7),
+        basis="not_achieved",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(world.staff).post(reverse("schools:activity_remind", args=[world.draft_a.pk]))
+    assert mailoutbox == []
+
+
+def test_a_name_that_looks_like_a_formula_is_exported_as_text(world):
+    enrollment = proposed(world)
+    enrollment.student.full_name = "=HYPERLINK(1)"
+    enrollment.student.save()
+    response = client_for(world.principal).get(
+        reverse("schools:activity_export", args=[world.class_a.pk, "csv"])
+    )
+    assert "'=HYPERLINK(1)" in response.content.decode("utf-8-sig")

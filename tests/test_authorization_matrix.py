@@ -233,7 +233,9 @@ ROWS = {
     # Without a decision just made, the receipt page sends the parent back.
     "schools:consent_done": Row(allowed=frozenset({PARENT}), kwargs=student, ok=(302,)),
     "schools:link_child": Row(public=True, kwargs=consent_link),
+    # Anonymous, or the family itself: anyone else signed in is refused (not recorded as them).
     "schools:link_decide": Row(
+        allowed=frozenset({PARENT}),
         public=True,
         method="post",
         ok=(302,),

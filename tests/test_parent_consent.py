@@ -114,7 +114,7 @@ def test_a_stale_form_records_nothing_and_says_why(world):
 def test_an_activity_not_offered_to_the_child_cannot_be_answered(world):
     response = client_for(world.parent).post(
         decide_url(world.student_a, world.programme_draft_a),
-        {"kind": "given", "expected_last": "0"},
+        {"kind": "given", "expected_last": "0", "terms": world.programme_draft_a.terms_hash},
     )
     assert response.status_code == 404
     assert not Enrollment.objects.filter(activity=world.programme_draft_a).exists()
@@ -123,9 +123,15 @@ def test_an_activity_not_offered_to_the_child_cannot_be_answered(world):
 def test_a_parent_agrees_to_an_approved_programme_of_the_childs_grade(world):
     Programme.objects.filter(pk=world.programme_draft_a.pk).update(status="approved")
     client = client_for(world.parent)
-    response = client.post(
+    # Agreeing without the terms the page showed is refused: never agree to unseen terms.
+    refused = client.post(
         decide_url(world.student_a, world.programme_draft_a),
         {"kind": "given", "expected_last": "0"},
+    )
+    assert refused.url == child_url(world.student_a)
+    response = client.post(
+        decide_url(world.student_a, world.programme_draft_a),
+        {"kind": "given", "expected_last": "0", "terms": world.programme_draft_a.terms_hash},
     )
     assert response.status_code == 302
     enrollment = Enrollment.objects.get(activity=world.programme_draft_a, student=world.student_a)
@@ -180,9 +186,16 @@ def test_a_personal_link_opens_the_childs_page_and_records_the_decision_as_by_li
     token = url.rstrip("/").rsplit("/", 1)[-1]
     response = client.post(
         reverse("schools:link_decide", args=[token, world.programme_draft_a.pk]),
-        {"kind": "given", "expected_last": "0"},
+        {"kind": "given", "expected_last": "0", "terms": world.programme_draft_a.terms_hash},
     )
     assert response.url == reverse("schools:link_done", args=[token])
+    # Staff signed in on the same browser cannot act through the family's link.
+    staff = client_for(world.staff)
+    refused = staff.post(
+        reverse("schools:link_decide", args=[token, world.programme_draft_a.pk]),
+        {"kind": "withdrawn", "expected_last": "0"},
+    )
+    assert refused.status_code == 403
     event = ConsentEvent.objects.get(enrollment__student=student)
     assert (event.channel, event.actor, event.guardian) == ("link", None, guardian)
     assert client.get(response.url).status_code == 200
@@ -250,3 +263,42 @@ def test_a_page_showing_old_terms_cannot_agree_to_the_new_ones(world):
     assert not Enrollment.objects.filter(
         activity=world.programme_draft_a, student=world.student_a
     ).exists()
+
+
+def test_a_child_on_the_roster_leaves_by_withdrawal_not_by_a_decline(world):
+    client = client_for(world.parent)
+    response = client.post(
+        decide_url(world.student_a, world.programme_a),
+        {"kind": "declined", "expected_last": latest_id(world.programme_a, world.student_a)},
+    )
+    assert response.url == child_url(world.student_a)
+    enrollment = Enrollment.objects.get(activity=world.programme_a, student=world.student_a)
+    assert enrollment.status == "enrolled"
+
+
+def test_nobody_joins_a_suspended_programme_from_the_waiting_list_until_it_resumes(world):
+    from partnerships import services as programme_services
+    from schools import consent
+
+    Programme.objects.filter(pk=world.programme_a.pk).update(capacity=1)
+    waiting_student = StudentFactory(school=world.school_a, grade=8)
+    guardian = GuardianFactory()
+    GuardianshipFactory(student=waiting_student, guardian=guardian)
+    enrollment = consent.offer_enrollment(activity=world.programme_a, student=waiting_student)
+    consent.record(enrollment=enrollment, guardian=guardian, kind="given", channel="link")
+    enrollment.refresh_from_db()
+    assert enrollment.status == "waiting"
+    programme_services.programme_transition(
+        actor=world.committee, programme=world.programme_a, name="suspend", reason="Kiểm tra"
+    )
+    on_roster = Enrollment.objects.get(activity=world.programme_a, student=world.student_a)
+    consent.record(
+        enrollment=on_roster, guardian=world.guardian_a, kind="withdrawn", channel="online"
+    )
+    enrollment.refresh_from_db()
+    assert enrollment.status == "waiting"
+    programme_services.programme_transition(
+        actor=world.committee, programme=world.programme_a, name="resume", reason="Đã xong"
+    )
+    enrollment.refresh_from_db()
+    assert enrollment.status == "enrolled"

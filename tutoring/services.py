@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from accounts.audit import audit_record
 from schools import consent, notices, policy
 from schools.checks import RuleViolations
-from schools.models import Activity, ActivityEvent, Enrollment
+from schools.models import Activity, ActivityEvent, Enrollment, Student
 
 from . import rules
 from .models import OutsideTutoringDeclaration, TutoringClass
@@ -136,6 +136,12 @@ def _transition(actor, tutoring_class, name, reason="", reference=""):
     tc.save(update_fields=["status", "updated_at"])
     _record(actor, tc, previous, target, reason, reference)
     rules.recheck(tc)
+    if name == "approve":
+        # Now offered to the families of the students proposed while it was prepared.
+        proposed = tc.enrollments.filter(status=Enrollment.Status.PROPOSED)
+        notices.offered(tc, Student.objects.filter(enrollments__in=proposed))
+    if name == "resume":
+        consent.fill_places(tc)
     return tc
 
 
@@ -224,7 +230,8 @@ def enrollment_propose(*, actor, tutoring_class, student, basis, basis_note=""):
         obj=enrollment,
         summary=f"{student.national_id} → {tc.title}",
     )
-    notices.offered(tc, [student])
+    if tc.accepts_consent():
+        notices.offered(tc, [student])
     return enrollment
 
 
