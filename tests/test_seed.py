@@ -23,10 +23,12 @@ from partnerships.models import FeePolicy, Partner, Programme, ProgrammeTeacher
 from reports.management.commands.seed_demo import (
     DEMO_LOGINS,
     DEMO_PASSWORD,
+    FAMILY,
     FAMILY_CODES,
+    FATHER_CODE,
     what_they_see,
 )
-from schools import policy
+from schools import activation, consent, policy, risk
 from schools.models import (
     Activity,
     ActivityEvent,
@@ -35,6 +37,7 @@ from schools.models import (
     Enrollment,
     Guardian,
     MainSession,
+    ParentInvitation,
     School,
     SchoolLevel,
     SchoolYear,
@@ -43,6 +46,7 @@ from schools.models import (
     SubjectResult,
     TeachingAssignment,
 )
+from schools.selectors import home_summary, offers_for
 from tutoring import rules
 from tutoring.models import CapException, OutsideTutoringDeclaration, TutoringClass
 
@@ -104,9 +108,14 @@ def test_seed_demo_twice_duplicates_nothing(db, media_root):
     students = dict(Student.objects.values_list("national_id", "full_name"))
     activities = dict(Activity.objects.values_list("pk", "updated_at"))
     scans = sorted(media_root.rglob("*.pdf"))
-    ledger = [(model, model.objects.count()) for model in (Partner, Programme, ConsentEvent)]
+    ledger = [(model, model.objects.count())
+              for model in (Partner, Programme, ConsentEvent, ParentInvitation, Enrollment)]
+    waiting = dict(Enrollment.objects.filter(status="waiting")
+                   .values_list("pk", "waiting_since"))
     seed_demo()
     assert [(model, model.objects.count()) for model, _ in ledger] == ledger
+    assert dict(Enrollment.objects.filter(status="waiting")
+                .values_list("pk", "waiting_since")) == waiting
     assert row_counts() == first
     assert dict(Student.objects.values_list("national_id", "full_name")) == students
     assert dict(Activity.objects.values_list("pk", "updated_at")) == activities
@@ -119,8 +128,26 @@ def test_seed_demo_twice_duplicates_nothing(db, media_root):
                   "tutoring.OutsideTutoringDeclaration_students", "partnerships.Partner",
                   "partnerships.PartnerEvent", "partnerships.Licence",
                   "partnerships.PartnerDocument", "partnerships.Programme",
-                  "partnerships.ProgrammeTeacher", "partnerships.ProgrammeDocument"):
+                  "partnerships.ProgrammeTeacher", "partnerships.ProgrammeDocument",
+                  "schools.ParentInvitation"):
         assert first[label] > 0, label
+
+
+def test_a_second_run_leaves_what_the_family_did_since_as_it_is(db):
+    seed_demo()
+    mother, father_phone = user("phuhuynh"), FAMILY["father"][1]
+    (given,) = ConsentEvent.objects.filter(guardian=mother.guardian, kind="given")
+    consent.record(enrollment=given.enrollment, guardian=mother.guardian, kind="withdrawn",
+                   channel="online", actor=mother)
+    activation.parent_account_activate(identifier=father_phone, code=FATHER_CODE,
+                                       password="Hai-Phong-cang-2026")
+    ledger = [(model, model.objects.count()) for model in (ConsentEvent, ParentInvitation)]
+    out = seed_demo()
+    assert [(model, model.objects.count()) for model, _ in ledger] == ledger
+    given.enrollment.refresh_from_db()
+    assert given.enrollment.status == "withdrawn"
+    assert f"Tài khoản cha mẹ đã kích hoạt bằng mã {FATHER_CODE}" in out
+    assert "Kích hoạt tài khoản cha mẹ: /activate/" not in out
 
 
 def test_every_printed_login_exists_and_signs_in_with_the_demo_password(db):
@@ -377,7 +404,7 @@ class TestDemoCity:
         assert statuses["declined"] == 1
         # The parent with an account has a daughter awaiting her parents' answer.
         daughter = Student.objects.get(national_id="3101234567", full_name="Vũ Minh Anh")
-        assert daughter.enrollments.get().status == "proposed"
+        assert daughter.enrollments.get(activity__kind="tutoring").status == "proposed"
 
     def test_teachers_declare_outside_tutoring_and_the_flagged_ones_await_the_head(self, demo):
         declarations = OutsideTutoringDeclaration.objects.select_related("teacher__school")
@@ -550,7 +577,8 @@ class TestDemoCity:
         school = School.objects.get(name="Trường THCS Hồng Bàng")
         english = Programme.objects.get(school=school, status="approved",
                                          programme_kind="language")
-        enrollments = list(english.enrollments.select_related("student"))
+        enrollments = list(english.enrollments.select_related("student")
+                           .exclude(student__national_id__in=FAMILY_CODES))
         assert 8 <= len(enrollments) <= 12
         statuses = Counter(e.status for e in enrollments)
         assert statuses == {"enrolled": len(enrollments) - 2, "declined": 2}
@@ -567,11 +595,105 @@ class TestDemoCity:
                 content = scan.read()
             assert content.startswith(b"%PDF-1.4") and student.national_id.encode() in content
         assert english.enrollments.filter(status="enrolled").count() <= english.capacity
-        # The parent with an account answers online (a later issue): not on a programme.
-        assert not Enrollment.objects.filter(
-            activity__kind="programme", student__national_id__in=FAMILY_CODES
-        ).exists()
+        # The family with an account answered online, not on paper.
+        assert not ConsentEvent.objects.filter(
+            enrollment__student__national_id__in=FAMILY_CODES
+        ).exclude(channel="online").exists()
         assert "Liên kết giáo dục: " in demo and "1 chờ phê duyệt" in demo
+
+    # The families' answers (issue 5).
+
+    def test_the_mother_answered_online_and_two_offers_wait_for_her(self, demo):
+        mother = user("phuhuynh")
+        events = ConsentEvent.objects.filter(guardian=mother.guardian)
+        assert events.count() == 2
+        assert set(events.values_list("channel", "actor")) == {("online", mother.pk)}
+        answers = {(e.enrollment.student.national_id, e.enrollment.activity.title):
+                   (e.kind, e.enrollment.status) for e in events.select_related(
+                       "enrollment__student", "enrollment__activity")}
+        assert answers == {
+            ("3101234567", "Tiếng Anh giao tiếp"): ("given", "enrolled"),
+            ("3101234568", "Tin học văn phòng theo chuẩn quốc tế"): ("declined", "declined"),
+        }
+        for event in events.select_related("enrollment__activity__school",
+                                           "enrollment__student"):
+            activity, student = event.enrollment.activity, event.enrollment.student
+            assert activity.kind == "programme" and activity.school == student.school
+            assert activity.grade_min <= student.grade <= activity.grade_max
+            assert event.terms_hash == activity.terms_hash and not event.scan
+        waiting = sorted(o.activity.title for child in policy.visible(mother, Student)
+                         for o in offers_for(child) if o.awaits_answer)
+        assert waiting == ["Phụ đạo Toán 7", "Tiếng Anh giao tiếp với giáo viên nước ngoài"]
+        tasks = home_summary(mother)["tasks"]
+        assert sorted(t["count"] for t in tasks) == [1, 1]
+        assert {t["url"] for t in tasks} == {
+            reverse("schools:child", args=[child.pk]) for child in policy.visible(mother, Student)
+        }
+        assert "2 hoạt động chờ trả lời" in demo
+
+    def test_the_father_activates_his_account_with_the_published_code(self, demo):
+        name, phone = FAMILY["father"]
+        father = Guardian.objects.get(phone=phone)
+        assert father.user is None and father.full_name == name
+        (invitation,) = father.invitations.all()
+        assert invitation.channel == "printed" and invitation.used_at is None
+        assert invitation.code_hash == activation.code_hash(activation.clean_code(FATHER_CODE))
+        school = School.objects.get(students__national_id=FAMILY["children"][0][0])
+        assert invitation.created_by == school.head == user("hieutruong.thcs.hongbang")
+        assert (invitation.expires_at - invitation.created_at).days == 365
+        assert f"Kích hoạt tài khoản cha mẹ: /activate/ — số điện thoại {phone}, mã " \
+               f"{FATHER_CODE}" in demo
+        account = activation.parent_account_activate(identifier=phone, code=FATHER_CODE,
+                                                     password="Hai-Phong-cang-2026")
+        assert account.role == Role.PARENT and account.phone == phone
+        assert set(policy.visible(account, Student).values_list("national_id", flat=True)) \
+            == FAMILY_CODES
+        invitation.refresh_from_db()
+        assert invitation.used_at is not None
+
+    def test_a_full_programme_keeps_a_waiting_list_of_families_who_agreed_by_link(self, demo):
+        (full,) = Activity.objects.filter(enrollments__status="waiting").distinct()
+        assert full.status == "approved" and full.capacity == 5
+        enrolled = full.enrollments.filter(status="enrolled")
+        waiting = sorted(full.enrollments.filter(status="waiting"),
+                         key=lambda e: (e.waiting_since, e.pk))
+        assert enrolled.count() == full.capacity
+        assert [consent.waiting_position(e) for e in waiting] == [1, 2]
+        for enrollment in [*enrolled, *waiting]:
+            (event,) = enrollment.consent_events.all()
+            assert (event.kind, event.channel, event.actor) == ("given", "link", None)
+            assert enrollment.student.guardianships.filter(guardian=event.guardian).exists()
+            assert event.guardian.user is None
+        assert "2 học sinh trong danh sách chờ của 1 hoạt động đã hết chỗ" in demo
+        assert re.search(r"Ý kiến của cha mẹ trong sổ đồng ý: 2 trực tuyến, 7 qua đường dẫn "
+                         r"cá nhân, \d+ trên phiếu giấy, 0 qua điện thoại", demo)
+
+    def test_the_risk_page_flags_programmes_for_the_head_and_the_committee(self, demo):
+        head, committee = user("hieutruong.thcs.hongbang"), user("ubnd.hongbang")
+        (flagged,) = risk.flagged_activities(head)
+        assert flagged.activity.school.name == "Trường THCS Hồng Bàng"
+        assert flagged.codes == ["staff_recorded"]
+        by_committee = {f.activity.title: f.codes for f in risk.flagged_activities(committee)}
+        assert by_committee["Kỹ năng sống: Tự tin và an toàn"] == ["staff_recorded"]
+        assert by_committee["Kỹ năng sống cho học sinh tiểu học"] == [
+            "homeroom_share", "staff_recorded"]
+        client = Client()
+        client.force_login(head)
+        page = client.get(reverse("schools:risk"))
+        assert page.status_code == 200 and flagged.activity.title in page.content.decode()
+        assert "1 hoạt động có dấu hiệu ép buộc (/risk/)" in what_they_see(head)
+        assert "2 hoạt động có dấu hiệu ép buộc (/risk/)" in what_they_see(committee)
+
+    def test_personal_links_printed_open_the_childs_page(self, demo, settings):
+        site = re.escape(settings.SITE_URL.rstrip("/"))
+        links = re.findall(rf"^  (.+): {site}(/c/\S+/)$", demo, re.M)
+        assert len(links) == 2 and "Đường dẫn cá nhân (không cần tài khoản)" in demo
+        for who, path in links:
+            page = Client().get(path)
+            assert page.status_code == 200, who
+            title = re.search(r'"(.+)"', who).group(1)
+            assert title in page.content.decode()
+        assert "đã hết chỗ: đồng ý thì vào danh sách chờ" in links[1][0]
 
 
 def test_seed_scale_creates_schools_students_and_scoped_staff(db):

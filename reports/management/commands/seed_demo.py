@@ -14,6 +14,15 @@ outside tutoring go through the services too, a few of them with the flags a hea
 The partner registry and the linked programmes go through ``partnerships.services`` in the
 same way: every programme passes the rules P1-P4, each authority decides for the schools it
 manages, and the fees of one kind spread far enough for the fee comparison to flag one.
+
+Families answer on every channel of the consent ledger, always through its single write
+path ``schools.consent.record`` and once: an enrolment with an answer is left as it is. Most
+answers are paper forms staff record; the mother with an account answers online for her
+daughter and her son and leaves two offers waiting for her answer; other families agree
+through their personal links, filling a small programme and leaving two on its waiting
+list. Two programmes carry signs the risk page flags (nearly a whole class, all on paper
+forms). The father has no account: the school printed him an activation code, published
+here like the password (``FATHER_CODE``), and the command prints personal links to try.
 """
 
 import datetime
@@ -31,7 +40,9 @@ from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
+from accounts.audit import audit_record
 from accounts.models import Role
 from partnerships import services as partnering
 from partnerships.models import (
@@ -43,7 +54,7 @@ from partnerships.models import (
     ProgrammeKind,
     ProgrammeTeacher,
 )
-from schools import models, policy
+from schools import activation, consent, models, policy, risk
 from schools.models import (
     Activity,
     ActivitySlot,
@@ -53,6 +64,7 @@ from schools.models import (
     Guardian,
     Guardianship,
     MainSession,
+    ParentInvitation,
     School,
     SchoolLevel,
     SchoolUserObjectPermission,
@@ -65,6 +77,8 @@ from schools.models import (
     Term,
     UnitUserObjectPermission,
 )
+from schools.parent_views import link_for
+from schools.selectors import offers_for
 from schools.services import consent_record_paper, role_grant
 from schools.uploads import validate_scan
 from tutoring import services
@@ -307,6 +321,17 @@ FAMILY = {
 }
 
 FAMILY_CODES = {code for code, *_ in FAMILY["children"]}
+
+# The mother answers online, signed in (student, programme of the child's school and grade,
+# answer). Her son's English with foreign teachers and her daughter's remedial maths wait for
+# her answer.
+FAMILY_ANSWERS = [
+    ("3101234567", "Tiếng Anh giao tiếp", ConsentEvent.Kind.GIVEN),
+    ("3101234568", "Tin học văn phòng theo chuẩn quốc tế", ConsentEvent.Kind.DECLINED),
+]
+# The father has no account: his activation code, published for testers. Only its keyed
+# hash is stored, as for every code.
+FATHER_CODE = "PHHS-2526"
 
 # The main timetable by level: the morning and afternoon sessions of every weekday, and
 # Saturday morning where grades 10-12 are taught. Extra tutoring and linked programmes are
@@ -632,6 +657,12 @@ class ProgrammeSpec(NamedTuple):
     # of them said no, the others yes.
     roster: int = 0
     declined: int = 0
+    # The roster drawn from a single class (the largest of the grades), as when a homeroom
+    # teacher hands the forms out to the whole class and collects them signed.
+    one_class: bool = False
+    # Families who then agreed themselves, through their personal link, one after the other:
+    # the first take the places left, the others wait on the waiting list in order.
+    by_link: int = 0
 
 
 # The same kind costs 120.000 ₫ a month in a rural primary school and 2.000.000 ₫ in a
@@ -645,6 +676,8 @@ PROGRAMMES = [
                   "phố cảng), theo giáo trình của đơn vị liên kết đã được thẩm định; không dạy "
                   "trước chương trình, không dùng kết quả để đánh giá môn Tiếng Anh.",
                   decision="45/QĐ-UBND", capacity=30, roster=10, declined=2),
+    # Suspended after parents complained: nearly every student of grades 6 and 7 was put
+    # forward, with paper forms the teachers collected; the risk page shows it.
     ProgrammeSpec("thcs.hongbang", "Kỹ năng sống: Tự tin và an toàn", "hatgiong", Kind.LIFE_SKILLS,
                   (6, 7), 180_000, weekly((THU,), "16:50", "17:35", 1, "Phòng đa năng"),
                   (PHUONG_THAO, VAN_TUNG),
@@ -653,7 +686,7 @@ PROGRAMMES = [
                   status=Status.SUSPENDED, decision="38/QĐ-UBND", capacity=25,
                   reason="Tạm dừng để thanh tra theo Kế hoạch 12/KH-SGDĐT: cha mẹ học sinh phản "
                          "ánh việc vận động học sinh lớp 6, 7 tham gia chương trình.",
-                  reference="Quyết định 231/QĐ-SGDĐT ngày 20/11/2026", roster=6),
+                  reference="Quyết định 231/QĐ-SGDĐT ngày 20/11/2026", roster=12),
     ProgrammeSpec("thcs.hongbang", "Giáo dục STEM: Robot và cảm biến", "duyenhai", Kind.STEM,
                   (7, 9), 320_000, weekly((FRI,), "17:00", "18:30", 2, "Phòng Công nghệ"),
                   (DUC_ANH, HAI_YEN),
@@ -666,18 +699,19 @@ PROGRAMMES = [
                   "Tư duy lập trình qua Scratch, sau đó làm quen với Python: biến, vòng lặp, "
                   "trò chơi nhỏ.",
                   status=Status.DRAFT, dates=TERM_TWO, capacity=24),
-    # Elsewhere in the city.
+    # Elsewhere in the city. A small group, full, with two families on the waiting list.
     ProgrammeSpec("th.quangtrung", "Làm quen với tiếng Anh lớp 1, 2", "haiau",
                   Kind.FOREIGN_LANGUAGE, (1, 2), 250_000,
                   weekly((TUE, THU), "16:30", "17:05", 1, "Phòng Tiếng Anh"), (MINH_KHOA,),
-                  "Làm quen với tiếng Anh qua bài hát, trò chơi và truyện tranh; không đánh giá "
-                  "bằng điểm số.",
-                  decision="52/QĐ-UBND"),
+                  "Làm quen với tiếng Anh qua bài hát, trò chơi và truyện tranh theo nhóm nhỏ; "
+                  "không đánh giá bằng điểm số.",
+                  decision="52/QĐ-UBND", capacity=5, by_link=7),
+    # Almost a whole class on paper forms: the risk page flags the class's share.
     ProgrammeSpec("th.quangtrung", "Kỹ năng sống cho học sinh tiểu học", "hatgiong",
                   Kind.LIFE_SKILLS, (1, 5), 100_000,
                   weekly((FRI,), "16:30", "17:05", 1, "Phòng đa năng"), (VAN_TUNG,),
                   "Kỹ năng tự phục vụ, an toàn giao thông, ứng xử với bạn bè và thầy cô.",
-                  decision="53/QĐ-UBND"),
+                  decision="53/QĐ-UBND", roster=11, one_class=True),
     ProgrammeSpec("th.tranquoctoan", "Tiếng Anh với giáo viên nước ngoài", "seabridge",
                   Kind.FOREIGN_TEACHERS, (1, 5), 600_000,
                   weekly((MON, WED), "16:30", "17:05", 1, "Phòng Tiếng Anh"), (HUGHES, THU_TRANG),
@@ -854,6 +888,12 @@ DEMO_LOGINS = [
     ("Cha mẹ học sinh", "phuhuynh"),
 ]
 ADMIN_LOGIN = ("Quản trị hệ thống", "admin")
+# The programmes (school, title) of the personal links printed after the logins: the demo
+# head's school's, and the small English group that is full.
+PERSONAL_LINKS = [
+    ("thcs.hongbang", "Tiếng Anh giao tiếp"),
+    ("th.quangtrung", "Làm quen với tiếng Anh lớp 1, 2"),
+]
 
 
 class Names:
@@ -914,6 +954,8 @@ class DemoCity:
         self.results()
         self.tutoring()
         self.partnerships()
+        self.family_answers()
+        self.father_invitation()
 
     def units(self):
         self.province = upsert(
@@ -1289,8 +1331,42 @@ class DemoCity:
             school = self.school_by_slug[spec.school]
             # Drawn on every run, so that the draws stay the same whatever exists already.
             students = self.programme_students(spec, school)
+            by_link = self.link_families(spec, school, students)
             if not Programme.objects.filter(school=school, title=spec.title).exists():
                 self.programme(number, spec, school, students)
+            self.link_answers(spec, school, by_link)
+
+    def family_answers(self):
+        """The mother answers online, signed in: yes to one programme, no to another."""
+        user = User.objects.get(username="phuhuynh")
+        mother = Guardian.objects.get(phone=FAMILY["mother"][1])
+        for code, title, kind in FAMILY_ANSWERS:
+            child = Student.objects.get(national_id=code)
+            programme = Programme.objects.get(school_id=child.school_id, title=title)
+            self.answer(programme, child, mother, kind, ConsentEvent.Channel.ONLINE, actor=user)
+
+    def father_invitation(self):
+        """The father has no account: the head of his daughter's school printed him a code
+        (the demo's is published, so a tester can open his account). Left alone once he has
+        an account or a code not used yet."""
+        father = Guardian.objects.get(phone=FAMILY["father"][1])
+        if father.user_id is not None or father.invitations.filter(
+            used_at__isnull=True, voided_at__isnull=True
+        ).exists():
+            return
+        slug = FAMILY["children"][0][4]
+        school, head = self.school_by_slug[slug], User.objects.get(username=f"hieutruong.{slug}")
+        now = timezone.now()
+        invitation = ParentInvitation.objects.create(
+            guardian=father, channel=ParentInvitation.Channel.PRINTED,
+            code_hash=activation.code_hash(activation.clean_code(FATHER_CODE)),
+            created_by=head, created_at=now, expires_at=now + datetime.timedelta(days=365),
+        )
+        audit_record(
+            actor=head, action="parent_invitations_issue", obj=school,
+            summary="1 activation code printed (the demo's published code)",
+            guardians=[father.pk], invitations=[invitation.pk],
+        )
 
     def partner(self, spec: PartnerSpec, department):
         contact_name, contact_phone, contact_email = spec.contact
@@ -1332,18 +1408,62 @@ class DemoCity:
                                           status=spec.status, reason=spec.reason,
                                           reference=spec.reference)
 
-    def programme_students(self, spec: ProgrammeSpec, school: School) -> list[Student]:
-        """The students whose parents answered the paper form, in the order they answered.
-        The parent with an account answers online (a later issue): not her children."""
-        if not spec.roster:
-            return []
+    @staticmethod
+    def offered_to(spec: ProgrammeSpec, school: School) -> list[Student]:
+        """The students of the programme's grades, but the demo family's: the mother
+        answers online (``FAMILY_ANSWERS``)."""
         low, high = spec.grades
-        candidates = list(
+        return list(
             school.students.filter(status=Student.Status.STUDYING, grade__gte=low,
                                    grade__lte=high)
             .exclude(national_id__in=FAMILY_CODES).order_by("national_id")
         )
-        return self.rng.sample(candidates, spec.roster)
+
+    def programme_students(self, spec: ProgrammeSpec, school: School) -> list[Student]:
+        """The students whose parents answered the paper form, in the order they answered."""
+        if not spec.roster:
+            return []
+        candidates = self.offered_to(spec, school)
+        if spec.one_class:
+            sizes = Counter(student.homeroom for student in candidates)
+            largest = max(sorted(sizes), key=sizes.__getitem__)
+            candidates = [student for student in candidates if student.homeroom == largest]
+        return self.rng.sample(candidates, min(spec.roster, len(candidates)))
+
+    def link_families(self, spec: ProgrammeSpec, school: School, roster) -> list[Student]:
+        """The students whose parents agree through their personal link, in that order."""
+        if not spec.by_link:
+            return []
+        candidates = [s for s in self.offered_to(spec, school) if s not in roster]
+        return self.rng.sample(candidates, min(spec.by_link, len(candidates)))
+
+    def link_answers(self, spec: ProgrammeSpec, school: School, students):
+        """Each family's consent through its personal link (no account, no staff), as the
+        link's page records it; a family that answered already is left as it is."""
+        if not students:
+            return
+        programme = Programme.objects.get(school=school, title=spec.title)
+        for student in students:
+            guardianship = student.guardianships.select_related("guardian").order_by("id").first()
+            self.answer(programme, student, guardianship.guardian, ConsentEvent.Kind.GIVEN,
+                        ConsentEvent.Channel.LINK, actor=None)
+
+    @staticmethod
+    def answer(activity: Activity, student: Student, guardian: Guardian, kind: str,
+               channel: str, actor) -> None:
+        """A family's own answer through the ledger's single write path, as the parent's
+        page gives it: once. An enrolment with an answer already, whatever it is, is left
+        as it is, and so is an activity that takes no answers now."""
+        enrollment = Enrollment.objects.filter(activity=activity, student=student).first()
+        if enrollment is not None and (enrollment.status != Enrollment.Status.PROPOSED
+                                       or consent.latest_event(enrollment) is not None):
+            return
+        if not activity.accepts_consent():
+            return
+        if enrollment is None:
+            enrollment = consent.offer_enrollment(activity=activity, student=student)
+        consent.record(enrollment=enrollment, guardian=guardian, kind=kind, channel=channel,
+                       actor=actor)
 
     def programme(self, number: int, spec: ProgrammeSpec, school: School, students):
         """The head proposes and submits; the school's managing authority decides; staff put
@@ -1458,7 +1578,8 @@ def what_they_see(user) -> str:
     schools = policy.visible(user, School)
     if user.role == Role.DEPARTMENT:
         return (f"Toàn thành phố: {schools.count()} trường, "
-                f"{policy.visible(user, Student).count()} học sinh; trang quản trị /admin/")
+                f"{policy.visible(user, Student).count()} học sinh; trang quản trị /admin/"
+                + risk_words(user))
     if user.role == Role.INSPECTOR:
         return (f"{schools.count()} trường toàn thành phố để thanh tra, kiểm tra "
                 "(không xem hồ sơ học sinh)")
@@ -1469,6 +1590,7 @@ def what_they_see(user) -> str:
         waiting = Programme.objects.filter(school__in=managed, status=Status.SUBMITTED).count()
         return (f"{schools.count()} trường của {unit.name}; hồ sơ học sinh của "
                 f"{managed.count()} trường do UBND quản lý (mầm non, tiểu học, THCS)"
+                + risk_words(user)
                 + (f"; {waiting} chương trình liên kết chờ phê duyệt" if waiting else ""))
     if user.role == Role.PRINCIPAL:
         school = schools.first()
@@ -1485,7 +1607,8 @@ def what_they_see(user) -> str:
                 + (f"; {declared} báo cáo dạy thêm ngoài nhà trường chờ xác nhận"
                    if declared else "")
                 + (f"; {proposed} chương trình liên kết chờ {authority} phê duyệt"
-                   if proposed else ""))
+                   if proposed else "")
+                + risk_words(user))
     if user.role == Role.STAFF:
         school = schools.first()
         classes = sorted(set(policy.visible(user, TeachingAssignment).filter(
@@ -1493,10 +1616,16 @@ def what_they_see(user) -> str:
         return f"{school.name}: dạy lớp {', '.join(classes)}; học sinh của trường"
     if user.role == Role.PARENT:
         children = policy.visible(user, Student).select_related("school")
+        to_answer = sum(o.awaits_answer for c in children for o in offers_for(c))
         return f"{len(children)} con: " + "; ".join(
             f"{c.full_name} ({c.homeroom}, {c.school.name})" for c in children
-        )
+        ) + (f"; {to_answer} hoạt động chờ trả lời" if to_answer else "")
     return ""
+
+
+def risk_words(user) -> str:
+    flagged = len(risk.flagged_activities(user))
+    return f"; {flagged} hoạt động có dấu hiệu ép buộc (/risk/)" if flagged else ""
 
 
 class Command(BaseCommand):
@@ -1519,6 +1648,7 @@ class Command(BaseCommand):
             return
         self.stdout.write(self.summary())
         self.stdout.write(self.logins_table(with_admin))
+        self.stdout.write(self.personal_links())
 
     @staticmethod
     def summary() -> str:
@@ -1538,6 +1668,22 @@ class Command(BaseCommand):
             f"của cha mẹ, {roster.filter(status=Enrollment.Status.PROPOSED).count()} chờ cha mẹ "
             "trả lời.\n"
             + Command.programmes_line(schools)
+            + Command.consents_line(schools)
+        )
+
+    @staticmethod
+    def consents_line(schools) -> str:
+        events = ConsentEvent.objects.filter(enrollment__activity__school__in=schools)
+        channels = Counter(events.values_list("channel", flat=True))
+        waiting = Enrollment.objects.filter(activity__school__in=schools,
+                                            status=Enrollment.Status.WAITING)
+        lists = waiting.values("activity").distinct().count()
+        return (
+            f"Ý kiến của cha mẹ trong sổ đồng ý: {channels[ConsentEvent.Channel.ONLINE]} trực "
+            f"tuyến, {channels[ConsentEvent.Channel.LINK]} qua đường dẫn cá nhân, "
+            f"{channels[ConsentEvent.Channel.PAPER]} trên phiếu giấy, "
+            f"{channels[ConsentEvent.Channel.PHONE]} qua điện thoại; {waiting.count()} học sinh "
+            f"trong danh sách chờ của {lists} hoạt động đã hết chỗ.\n"
         )
 
     @staticmethod
@@ -1584,5 +1730,62 @@ class Command(BaseCommand):
             "giaovien.<trường>, giaovien2.<trường>… với <trường> là mn.hoaphuong, "
             "th.quangtrung, thpt.lechan, gdtx.haiphong, thcs-thpt.nbk…",
             "Đăng nhập được bằng tên đăng nhập, e-mail hoặc số điện thoại.",
+            Command.father_line(),
         ]
         return "\n".join(out) + "\n"
+
+    @staticmethod
+    def father_line() -> str:
+        phone = FAMILY["father"][1]
+        if Guardian.objects.filter(phone=phone, user__isnull=False).exists():
+            return (f"Tài khoản cha mẹ đã kích hoạt bằng mã {FATHER_CODE}: đăng nhập bằng số "
+                    f"điện thoại {phone} và mật khẩu đã chọn khi kích hoạt.")
+        return f"Kích hoạt tài khoản cha mẹ: /activate/ — số điện thoại {phone}, mã {FATHER_CODE}"
+
+    @staticmethod
+    def personal_links() -> str:
+        """A personal link for a family without an account, for each of ``PERSONAL_LINKS``,
+        to a child whose answer the programme waits for. Signed now, valid for
+        ``CONSENT_LINK_MAX_AGE``."""
+        days = settings.CONSENT_LINK_MAX_AGE // 86400
+        out = []
+        for slug, title in PERSONAL_LINKS:
+            moet_code = next(spec.moet_code for spec in SCHOOLS if spec.slug == slug)
+            programme = Programme.objects.filter(school__moet_code=moet_code,
+                                                 title=title).first()
+            guardianship = programme and Command.family_to_ask(programme)
+            if not guardianship:
+                continue
+            student, guardian = guardianship.student, guardianship.guardian
+            full = programme.enrollments.filter(
+                status=Enrollment.Status.ENROLLED).count() >= programme.capacity
+            out.append(
+                f"  {guardian.full_name}, {KIN[guardianship.relationship].lower()} của "
+                f"{student.full_name} ({student.homeroom}, {student.school.name}), "
+                f"\"{programme.title}\"" + (" (đã hết chỗ: đồng ý thì vào danh sách chờ)"
+                                              if full else "")
+                + f": {settings.SITE_URL.rstrip('/')}{link_for(guardian, student)}"
+            )
+        if not out:
+            return ""
+        return "\n".join([f"Đường dẫn cá nhân (không cần tài khoản), hiệu lực {days} ngày:",
+                          *out]) + "\n"
+
+    @staticmethod
+    def family_to_ask(programme: Programme) -> Guardianship | None:
+        """The first student of the programme's grades (by code) whose answer it waits for,
+        with a guardian who has no account."""
+        students = (programme.school.students
+                    .filter(status=Student.Status.STUDYING, grade__gte=programme.grade_min,
+                            grade__lte=programme.grade_max)
+                    .exclude(national_id__in=FAMILY_CODES).order_by("national_id"))
+        for student in students:
+            if not any(o.activity.pk == programme.pk and o.awaits_answer
+                       for o in offers_for(student)):
+                continue
+            guardianship = (student.guardianships.filter(guardian__user__isnull=True)
+                            .select_related("guardian", "student__school").order_by("id")
+                            .first())
+            if guardianship is not None:
+                return guardianship
+        return None
