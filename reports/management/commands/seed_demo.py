@@ -1462,8 +1462,9 @@ class DemoCity:
             return
         if enrollment is None:
             enrollment = consent.offer_enrollment(activity=activity, student=student)
+        # What the page sends: the ledger as it showed it (no answer yet) and the terms read.
         consent.record(enrollment=enrollment, guardian=guardian, kind=kind, channel=channel,
-                       actor=actor)
+                       actor=actor, expected_last=0, expected_terms=activity.terms_hash)
 
     def programme(self, number: int, spec: ProgrammeSpec, school: School, students):
         """The head proposes and submits; the school's managing authority decides; staff put
