@@ -58,6 +58,18 @@ def partner_save(*, actor, partner: Partner) -> Partner:
     partner.save()
     if creating:
         PartnerEvent.objects.create(partner=partner, actor=actor, to_status=partner.status)
+    else:
+        # The provider's name is part of what families agreed to: a programme whose terms
+        # now read differently asks them again.
+        for programme in partner.programmes.exclude(
+            status__in=[Status.CLOSED, Status.REFUSED]
+        ).select_related("partner"):
+            previous_hash = programme.terms_hash
+            programme.partner = partner
+            programme.terms_hash = programme.compute_terms_hash()
+            if programme.terms_hash != previous_hash:
+                Programme.objects.filter(pk=programme.pk).update(terms_hash=programme.terms_hash)
+                consent.terms_changed(activity=programme, previous_hash=previous_hash)
     audit_record(
         actor=actor,
         action="partner_register" if creating else "partner_edit",

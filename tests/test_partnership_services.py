@@ -1188,3 +1188,17 @@ def test_families_without_an_address_are_counted_for_the_school(world):
     audit = AuditEvent.objects.get(action="programme_families_notified")
     # guardian_a has no e-mail on record, but the parent's account has one: it is used.
     assert (audit.data["reached"], audit.data["unreached"]) == (1, 0)
+
+
+def test_renaming_a_partner_asks_the_families_of_its_programmes_again(world):
+    partner = Partner.objects.get(pk=world.partner.pk)
+    partner.legal_name = "Công ty TNHH Giáo dục Sao Việt Mới"
+    services.partner_save(actor=world.department, partner=partner)
+    on_roster = Enrollment.objects.get(activity=world.programme_a, student=world.student_a)
+    assert on_roster.status == "needs_renewal"
+    programme = Programme.objects.get(pk=world.programme_a.pk)
+    assert programme.terms_hash == programme.compute_terms_hash()
+    # Only programme_a had families on its roster; saving again without a change asks nobody.
+    assert AuditEvent.objects.filter(action="consent_renewal_asked").count() == 1
+    services.partner_save(actor=world.department, partner=partner)
+    assert AuditEvent.objects.filter(action="consent_renewal_asked").count() == 1
