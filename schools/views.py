@@ -92,6 +92,7 @@ def school_detail(request, pk):
         "student_count": school.students.filter(status=Student.Status.STUDYING).count(),
         "staff_count": school.staff.filter(is_active=True).count(),
         "may_view_activities": policy.can(request.user, "activity.view", school),
+        "may_invite_parents": policy.can(request.user, "school.invite_parents", school),
         "tutoring_count": school.activities.filter(kind=Activity.Kind.TUTORING).count(),
         "programme_count": school.activities.filter(kind=Activity.Kind.PROGRAMME).count(),
     }

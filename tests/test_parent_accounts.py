@@ -476,3 +476,10 @@ def test_the_menu_and_the_login_page_lead_to_parent_accounts(world):
     assert url not in client_for(world.committee).get(reverse("schools:home")).content.decode()
     login_page = Client().get(reverse("login")).content.decode()
     assert reverse("schools:activate") in login_page
+
+
+def test_the_school_page_leads_the_school_to_its_parent_accounts(world):
+    url = reverse("schools:parent_accounts", args=[world.school_a.pk])
+    school_page = reverse("schools:school_detail", args=[world.school_a.pk])
+    assert url in client_for(world.principal).get(school_page).content.decode()
+    assert url not in client_for(world.committee).get(school_page).content.decode()
