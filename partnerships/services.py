@@ -1,11 +1,8 @@
 """Write operations on the partner registry and on linked programmes: one function per user
 action, each atomic, each checking the policy and the rules, each recording who did what."""
 
-import logging
-
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -13,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
 from accounts.models import Role
-from schools import consent, notices, policy
+from schools import consent, mail, notices, policy
 from schools.checks import RuleViolations
 from schools.models import Activity, ActivityEvent, Enrollment, Guardian, Student
 from schools.uploads import validate_scan
@@ -30,7 +27,6 @@ from .models import (
 )
 
 Status = Activity.Status
-logger = logging.getLogger(__name__)
 
 
 def _require(actor, action, obj=None):
@@ -396,7 +392,7 @@ def _notify_families(programme, name, reason):
         .select_related("user")
         .distinct()
     )
-    addresses = {g.pk: g.email or (g.user.email if g.user else "") for g in guardians}
+    addresses = {g.pk: g.contact_email for g in guardians}
     recipients = sorted({address for address in addresses.values() if address})
     unreached = sum(1 for address in addresses.values() if not address)
     audit_record(
@@ -425,17 +421,8 @@ def _notify_families(programme, name, reason):
             "status": programme.get_status_display().lower(),
             "reason": reason,
         }
-    messages = [(subject, body, None, [address]) for address in recipients]
-
-    def send():
-        # After the commit the decision stands whatever the mail server does; a failure is
-        # logged for the administrators, never shown as a failed suspension.
-        try:
-            send_mass_mail(messages)
-        except Exception:
-            logger.exception("Could not notify the families of programme %s", programme.pk)
-
-    transaction.on_commit(send)
+    # After the commit the decision stands whatever the mail server does.
+    mail.send_after_commit((subject, body, address) for address in recipients)
 
 
 @transaction.atomic

@@ -3,17 +3,14 @@ withdrew, waits or has not answered; reminders to those who have not; the list a
 spreadsheet."""
 
 import csv
-import logging
 from io import BytesIO
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -24,11 +21,10 @@ from openpyxl import Workbook
 
 from accounts.audit import audit_record
 
-from . import policy
+from . import mail, policy
 from .models import Activity, ConsentEvent, Enrollment, Guardian, Student
 from .parent_views import link_for
 
-logger = logging.getLogger(__name__)
 Status = Enrollment.Status
 NOT_ANSWERED = [Status.PROPOSED, Status.NEEDS_RENEWAL]
 
@@ -110,14 +106,16 @@ def remind(request, pk):
         status__in=NOT_ANSWERED,
         student__school=activity.school_id,
         student__status=Student.Status.STUDYING,
-    ).select_related("student")
+    ).prefetch_related(
+        Prefetch("student__guardians", queryset=Guardian.objects.select_related("user"))
+    )
     mails, unreachable = [], 0
     with translation.override(settings.LANGUAGE_CODE):
         for enrollment in waiting:
             student = enrollment.student
             reached = False
-            for guardian in Guardian.objects.filter(students=student).select_related("user"):
-                address = guardian.email or (guardian.user.email if guardian.user_id else "")
+            for guardian in student.guardians.all():
+                address = guardian.contact_email
                 if not address:
                     continue
                 reached = True
@@ -149,15 +147,7 @@ def remind(request, pk):
         sent=len(mails),
         unreachable=unreachable,
     )
-
-    def send():
-        for subject, body, address in mails:
-            try:
-                send_mail(subject, body, None, [address])
-            except Exception:  # the others still go; the administrators see the failure
-                logger.exception("Could not send a reminder")
-
-    transaction.on_commit(send)
+    mail.send_after_commit(mails)
     messages.success(
         request,
         _("%(sent)s reminders sent. %(unreachable)s families have no e-mail address: call them.")

@@ -12,12 +12,10 @@ latest event it was drawn from (``expected_last``): a double click or a replayed
 finds the ledger moved on, and records nothing more.
 """
 
-import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -25,9 +23,9 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 
+from . import mail
 from .models import Activity, ConsentEvent, Enrollment, Guardian, Student
 
-logger = logging.getLogger(__name__)
 Kind = ConsentEvent.Kind
 Channel = ConsentEvent.Channel
 
@@ -243,14 +241,7 @@ def fill_places(activity: Activity) -> list[Enrollment]:
     promoted = []
     while (first := _fill_place(activity)) is not None:
         promoted.append(first)
-        with translation.override(settings.LANGUAGE_CODE):
-            _mail_after_commit(
-                [_address(g) for g in first.student.guardians.select_related("user")],
-                _("A place for %(name)s in '%(title)s'")
-                % {"name": first.student.full_name, "title": activity.title},
-                _("A place freed: %(name)s is now on the list of '%(title)s'.")
-                % {"name": first.student.full_name, "title": activity.title},
-            )
+        _tell_promoted(activity, first)
     return promoted
 
 
@@ -276,7 +267,7 @@ def terms_changed(*, activity: Activity, previous_hash: str) -> int:
             summary=f"{activity.title}: {count}",
         )
         _mail_after_commit(
-            [_address(g) for g in guardians],
+            [g.contact_email for g in guardians],
             _("The terms of '%(title)s' have changed") % {"title": activity.title},
             _(
                 "The fee, schedule, provider or content of '%(title)s' has changed. Your "
@@ -288,23 +279,8 @@ def terms_changed(*, activity: Activity, previous_hash: str) -> int:
     return count
 
 
-def _address(guardian) -> str:
-    return guardian.email or (guardian.user.email if guardian.user_id else "")
-
-
 def _mail_after_commit(recipients, subject, body):
-    recipients = sorted({r for r in recipients if r})
-    if not recipients:
-        return
-
-    def send():
-        for address in recipients:
-            try:
-                send_mail(subject, body, None, [address])
-            except Exception:  # the decision stands; the administrators see the failure
-                logger.exception("Could not send a consent notice")
-
-    transaction.on_commit(send)
+    mail.send_after_commit((subject, body, address) for address in sorted(set(recipients)))
 
 
 def _notify(activity, enrollment, event, promoted):
@@ -325,7 +301,7 @@ def _notify(activity, enrollment, event, promoted):
                 ),
             }[enrollment.status] % {"name": name, "title": title}
             _mail_after_commit(
-                [_address(event.guardian)],
+                [event.guardian.contact_email],
                 _("Receipt: your decision on '%(title)s'") % {"title": title},
                 _(
                     "%(outcome)s\nRecorded on %(time)s. You may change your decision at any "
@@ -343,11 +319,17 @@ def _notify(activity, enrollment, event, promoted):
                 _("A parent withdrew their consent: %(name)s has left '%(title)s'.")
                 % {"name": name, "title": title},
             )
-        if promoted is not None:
-            _mail_after_commit(
-                [_address(g) for g in promoted.student.guardians.select_related("user")],
-                _("A place for %(name)s in '%(title)s'")
-                % {"name": promoted.student.full_name, "title": title},
-                _("A place freed: %(name)s is now on the list of '%(title)s'.")
-                % {"name": promoted.student.full_name, "title": title},
-            )
+    if promoted is not None:
+        _tell_promoted(activity, promoted)
+
+
+def _tell_promoted(activity, enrollment):
+    """A family whose child left the waiting list for the roster is told so."""
+    name = enrollment.student.full_name
+    with translation.override(settings.LANGUAGE_CODE):
+        _mail_after_commit(
+            [g.contact_email for g in enrollment.student.guardians.select_related("user")],
+            _("A place for %(name)s in '%(title)s'") % {"name": name, "title": activity.title},
+            _("A place freed: %(name)s is now on the list of '%(title)s'.")
+            % {"name": name, "title": activity.title},
+        )

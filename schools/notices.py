@@ -2,20 +2,15 @@
 commit, with their personal link, to each guardian the school has an address for. In the
 portal, the parent's home lists the same offers as waiting for an answer."""
 
-import logging
-
 from django.conf import settings
-from django.core.mail import send_mass_mail
-from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 
+from . import mail
 from .models import Activity, Guardianship, Student
 from .parent_views import link_for
-
-logger = logging.getLogger(__name__)
 
 
 def offered(activity: Activity, students=None) -> int:
@@ -37,7 +32,7 @@ def offered(activity: Activity, students=None) -> int:
         subject = _("Offered to your child: '%(title)s'") % {"title": activity.title}
         for link in links:
             guardian = link.guardian
-            address = guardian.email or (guardian.user.email if guardian.user_id else "")
+            address = guardian.contact_email
             if not address:
                 continue
             body = _(
@@ -53,20 +48,11 @@ def offered(activity: Activity, students=None) -> int:
                 else _("free"),
                 "url": settings.SITE_URL.rstrip("/") + link_for(guardian, link.student),
             }
-            mails.append((subject, body, None, [address]))
+            mails.append((subject, body, address))
     audit_record(
         actor=None,
         action="activity_offered_notice",
         obj=activity,
         summary=f"{activity.title}: {len(mails)} e-mails",
     )
-
-    def send():
-        try:
-            send_mass_mail(mails)
-        except Exception:  # the offer stands; the administrators see the failure
-            logger.exception("Could not tell the families of activity %s", activity.pk)
-
-    if mails:
-        transaction.on_commit(send)
-    return len(mails)
+    return mail.send_after_commit(mails)

@@ -345,6 +345,11 @@ class Guardian(models.Model):
     def __str__(self):
         return self.full_name
 
+    @property
+    def contact_email(self) -> str:
+        """Where to write: the address the school has, or the one of their account."""
+        return self.email or (self.user.email if self.user_id else "")
+
 
 class Guardianship(models.Model):
     class Relationship(models.TextChoices):
