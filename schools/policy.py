@@ -29,8 +29,15 @@ through the same attribute.
 
 A city-wide registry (the Department's partner organisations) belongs to no school; its
 models name instead the roles that may read it, ``registry_roles``.
+
+An app whose records follow rules of their own (an inspection is seen by its team, and by
+its school only once it is announced or started) registers them from its
+``AppConfig.ready()``: a function ``user -> queryset`` per model in ``SCOPES``, and its
+actions in ``RULES``, built from the helpers here (``visible_schools``, ``_manages``...).
+Views still ask ``visible``, ``can`` and ``get_object_or_404`` alone.
 """
 
+from collections.abc import Callable
 from functools import reduce
 from operator import or_
 
@@ -101,6 +108,34 @@ def scope_paths(user) -> set[str]:
         paths |= {path for _, path in predecessors}
         frontier = [pk for pk, _ in predecessors]
     return paths
+
+
+def overseers(school: School) -> QuerySet:
+    """The active department, inspector and committee accounts whose scope holds ``school``:
+    those overseeing its unit or a unit above it, or a unit these were merged into (the
+    converse of ``scope_paths``). A few queries, whatever the number of accounts."""
+    from django.contrib.auth import get_user_model
+
+    from .models import UnitUserObjectPermission
+
+    parts = school.unit.path.rstrip("/").split("/")
+    prefixes = ["/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
+    units = set(AdministrativeUnit.objects.filter(path__in=prefixes).values_list("pk", flat=True))
+    frontier = set(units)
+    while frontier:
+        merged_into = set(
+            AdministrativeUnit.objects.filter(pk__in=frontier, successor__isnull=False).values_list(
+                "successor_id", flat=True
+            )
+        )
+        frontier = merged_into - units
+        units |= frontier
+    granted = UnitUserObjectPermission.objects.filter(
+        content_object_id__in=units, permission__codename="oversee_unit"
+    ).values("user_id")
+    return get_user_model().objects.filter(
+        pk__in=granted, is_active=True, role__in=[r.value for r in UNIT_ROLES]
+    )
 
 
 def _under(paths, field="path") -> Q:
@@ -202,6 +237,8 @@ def visible(user, model) -> QuerySet:
         return SubjectResult.objects.filter(student__in=visible(user, Student))
     if model in (SchoolYear, Term, Subject):
         return model.objects.all()
+    if model in SCOPES:
+        return SCOPES[model](user)
     if getattr(model, "school_scope_field", None):
         return _visible_school_scoped(user, model)
     if getattr(model, "registry_roles", None):
@@ -238,10 +275,10 @@ def _follow(obj, lookup: str):
     return obj
 
 
-def get_object_or_404(user, model, **lookup):
+def get_object_or_404(user, model, *, select_related=(), **lookup):
     """The object if ``user`` may see it; otherwise 404, as if it did not exist."""
     try:
-        return visible(user, model).get(**lookup)
+        return visible(user, model).select_related(*select_related).get(**lookup)
     except (model.DoesNotExist, ValueError, OverflowError):
         raise Http404 from None
 
@@ -321,6 +358,9 @@ def decidable_schools(user) -> QuerySet[School]:
         return schools.filter(committee_managed())
     return schools.none()
 
+
+# Scopes of the models of lower apps with rules of their own (see the module docstring).
+SCOPES: dict[type, Callable[..., QuerySet]] = {}
 
 EDITABLE = {Activity.Status.DRAFT, Activity.Status.RETURNED}
 

@@ -386,7 +386,12 @@ def alphabetical(text: str) -> tuple[str, str]:
 def flagged_activities(user) -> list[FlaggedActivity]:
     """The live activities in ``user``'s scope that show at least one signal, highest score
     first, then by title."""
-    live = live_activities(user)
+    return flagged_among(live_activities(user))
+
+
+def flagged_among(live: QuerySet[Activity]) -> list[FlaggedActivity]:
+    """Those of the activities ``live`` that show at least one signal (an inspection asks
+    about the activities of the school it inspects)."""
     reasons: dict[int, list[Reason]] = {}
     for signal in [*SIGNALS, *REASON_PROVIDERS]:
         for activity_id, reason in signal(live):

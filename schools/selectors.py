@@ -1,5 +1,6 @@
 """Reads that several views share."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
@@ -26,6 +27,13 @@ Status = Enrollment.Status
 
 def _task(text, url_name=None, *args, count=None):
     return {"text": text, "url": reverse(url_name, args=args) if url_name else None, "count": count}
+
+
+# Tasks of apps below this one (inspections: inspections to run, corrective actions to
+# answer or review, complaints to handle), which this module cannot import: each a callable
+# ``user -> list of tasks`` (``{"text", "url", "count"}``), appended in the app's
+# ``AppConfig.ready()``.
+TASK_PROVIDERS: list[Callable[..., list[dict]]] = []
 
 
 def home_summary(user) -> dict:
@@ -107,6 +115,8 @@ def home_summary(user) -> dict:
             ).select_related("subject", "staff__school")
             if not context["assignments"]:
                 tasks.append(_task(_("No teaching assignment is recorded for you this year.")))
+        for provider in TASK_PROVIDERS:
+            tasks.extend(provider(user))
         return context
 
     # Department, inspector, committee: figures over the area they oversee.
@@ -162,8 +172,8 @@ def home_summary(user) -> dict:
                     count=n_waiting,
                 )
             )
-    if role == Role.INSPECTOR:
-        tasks.append(_task(_("Inspections assigned to you will be listed here.")))
+    for provider in TASK_PROVIDERS:
+        tasks.extend(provider(user))
     return context
 
 

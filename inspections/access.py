@@ -1,0 +1,229 @@
+"""The authorization rules of inspections and complaints, registered into the portal's one
+policy (``schools.policy``) when the app is ready; views ask ``policy.visible``, ``policy.can``
+and ``policy.get_object_or_404`` as everywhere else.
+
+* An inspection belongs to its authority: the Department (its inspectorate) for any school of
+  the city, or the People's Committee of the area for the schools it manages. The authority
+  plans it, names its team and suspends activities from it; the Department also sees the
+  committees' inspections of its city.
+* Its team (inspectors, or officials of the authority) answers the checklist, records
+  findings and sets corrective actions; the head of the team signs the conclusion. An
+  inspector sees only the inspections whose team they are on.
+* The school's head sees its inspections (an unannounced one only once it has started), the
+  findings and the corrective actions, and answers the actions; never the team's checklist.
+* A complaint is handled by the school's managing authority (``policy.decidable_schools``)
+  and by the official it is assigned to; nobody else sees it, not even the school.
+"""
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import Role
+from schools import policy
+
+from .models import (
+    Authority,
+    ChecklistAnswer,
+    Complaint,
+    ComplaintAttachment,
+    ComplaintEvent,
+    CorrectiveAction,
+    Evidence,
+    Finding,
+    Inspection,
+    InspectionEvent,
+    InspectionPlan,
+    InspectionSuspension,
+    TeamMember,
+)
+
+# The roles an inspection team is made of.
+TEAM_ROLES = {Role.INSPECTOR, Role.DEPARTMENT, Role.COMMITTEE}
+AUTHORITY_OF_ROLE = {Role.DEPARTMENT: Authority.DEPARTMENT, Role.COMMITTEE: Authority.COMMITTEE}
+
+
+def authority_of(user) -> str | None:
+    """The authority ``user`` plans and manages inspections for, if any."""
+    if user.is_superuser:
+        return Authority.DEPARTMENT
+    return AUTHORITY_OF_ROLE.get(user.role)
+
+
+def inspectable_schools(user) -> QuerySet:
+    """The schools ``user``'s authority may inspect: every school of the Department's city,
+    the schools a People's Committee manages in its area."""
+    schools = policy.visible_schools(user)
+    if user.is_superuser or user.role == Role.DEPARTMENT:
+        return schools
+    if user.role == Role.COMMITTEE:
+        return schools.filter(policy.committee_managed())
+    return schools.none()
+
+
+def inspections(user) -> QuerySet[Inspection]:
+    everything = Inspection.objects.all()
+    if user.is_superuser:
+        return everything
+    on_team = Q(team__user=user)
+    if user.role == Role.DEPARTMENT:
+        rule = Q(school__in=policy.visible_schools(user)) | on_team
+    elif user.role == Role.COMMITTEE:
+        rule = Q(authority=Authority.COMMITTEE, school__in=inspectable_schools(user)) | on_team
+    elif user.role == Role.INSPECTOR:
+        rule = on_team
+    elif user.role == Role.PRINCIPAL:
+        announced = Q(kind=Inspection.Kind.PERIODIC) | ~Q(status=Inspection.Status.PLANNED)
+        rule = Q(school__in=policy.visible_schools(user)) & announced
+    else:
+        return everything.none()
+    return everything.filter(pk__in=Inspection.objects.filter(rule).values("pk"))
+
+
+def plans(user) -> QuerySet[InspectionPlan]:
+    everything = InspectionPlan.objects.all()
+    if user.is_superuser:
+        return everything
+    under_scope = policy._under(policy.scope_paths(user), "unit__path")
+    if user.role == Role.DEPARTMENT:
+        return everything.filter(under_scope)
+    if user.role == Role.COMMITTEE:
+        return everything.filter(under_scope, authority=Authority.COMMITTEE)
+    if user.role == Role.INSPECTOR:
+        return everything.filter(pk__in=Inspection.objects.filter(team__user=user).values("plan"))
+    return everything.none()
+
+
+def _is_team_only(user) -> bool:
+    """The school sees findings and actions, not the team's working papers."""
+    return not user.is_superuser and user.role in policy.SCHOOL_ROLES
+
+
+def checklist_answers(user) -> QuerySet[ChecklistAnswer]:
+    if _is_team_only(user):
+        return ChecklistAnswer.objects.none()
+    return ChecklistAnswer.objects.filter(inspection__in=inspections(user))
+
+
+def evidence(user) -> QuerySet[Evidence]:
+    found = Evidence.objects.filter(inspection__in=inspections(user))
+    if _is_team_only(user):
+        found = found.filter(answer__isnull=True)
+    return found
+
+
+def complaints(user) -> QuerySet[Complaint]:
+    everything = Complaint.objects.all()
+    if user.is_superuser:
+        return everything
+    if user.role not in policy.UNIT_ROLES:
+        return everything.none()
+    rule = Q(assigned_to=user)
+    if user.role in (Role.DEPARTMENT, Role.COMMITTEE):
+        rule |= Q(school__in=policy.decidable_schools(user))
+    return everything.filter(rule)
+
+
+def _member(user, inspection, *, lead=False) -> bool:
+    if inspection is None or not isinstance(inspection, Inspection):
+        return False
+    members = TeamMember.objects.filter(inspection=inspection, user=user)
+    if lead:
+        members = members.filter(is_lead=True)
+    return members.exists()
+
+
+def _inspection_of(obj) -> Inspection | None:
+    if isinstance(obj, Inspection):
+        return obj
+    if isinstance(obj, Finding):
+        return obj.inspection
+    if isinstance(obj, CorrectiveAction):
+        return obj.finding.inspection
+    return None
+
+
+def may_plan(user, school=None) -> bool:
+    """Plans and orders inspections (of ``school``, if given)."""
+    if authority_of(user) is None:
+        return False
+    return school is None or inspectable_schools(user).filter(pk=school.pk).exists()
+
+
+def manages(user, obj) -> bool:
+    """The inspection's authority: the Department for its own inspections, the People's
+    Committee for its own, in their scope."""
+    inspection = _inspection_of(obj)
+    if inspection is None or authority_of(user) != inspection.authority:
+        return False
+    return inspectable_schools(user).filter(pk=inspection.school_id).exists()
+
+
+def works_on(user, obj) -> bool:
+    """On the inspection's team."""
+    return _member(user, _inspection_of(obj))
+
+
+def leads(user, obj) -> bool:
+    return _member(user, _inspection_of(obj), lead=True)
+
+
+def sees(user, obj) -> bool:
+    inspection = _inspection_of(obj)
+    return inspection is not None and inspections(user).filter(pk=inspection.pk).exists()
+
+
+def triages(user, complaint) -> bool:
+    """The school's managing authority (see ``policy._decides``)."""
+    return isinstance(complaint, Complaint) and policy._decides(user, complaint)
+
+
+RULES = {
+    "inspection.plan": lambda user, obj: may_plan(user, obj),
+    "inspection.view": sees,
+    "inspection.manage": manages,
+    # The team's work: checklist, findings, corrective actions, their review.
+    "inspection.work": works_on,
+    "inspection.view_checklist": lambda user, obj: works_on(user, obj) or manages(user, obj),
+    # Starting is the team's; the conclusion is signed by the head of the team.
+    "inspection.sign": leads,
+    # The school's head answers a corrective action with evidence.
+    "action.answer": lambda user, obj: (
+        isinstance(obj, CorrectiveAction) and policy._heads(user, obj) and sees(user, obj)
+    ),
+    "complaint.queue": lambda user, obj: (
+        user.is_superuser or user.role in (Role.DEPARTMENT, Role.COMMITTEE)
+    ),
+    "complaint.triage": triages,
+    "complaint.view": lambda user, obj: (
+        triages(user, obj) or (isinstance(obj, Complaint) and obj.assigned_to_id == user.pk)
+    ),
+}
+
+
+def register() -> None:
+    policy.SCOPES.update(
+        {
+            Inspection: inspections,
+            InspectionPlan: plans,
+            ChecklistAnswer: checklist_answers,
+            Evidence: evidence,
+            Finding: lambda user: Finding.objects.filter(inspection__in=inspections(user)),
+            CorrectiveAction: lambda user: CorrectiveAction.objects.filter(
+                finding__inspection__in=inspections(user)
+            ),
+            InspectionEvent: lambda user: InspectionEvent.objects.filter(
+                inspection__in=inspections(user)
+            ),
+            InspectionSuspension: lambda user: InspectionSuspension.objects.filter(
+                inspection__in=inspections(user)
+            ),
+            TeamMember: lambda user: TeamMember.objects.filter(inspection__in=inspections(user)),
+            Complaint: complaints,
+            ComplaintAttachment: lambda user: ComplaintAttachment.objects.filter(
+                complaint__in=complaints(user)
+            ),
+            ComplaintEvent: lambda user: ComplaintEvent.objects.filter(
+                complaint__in=complaints(user)
+            ),
+        }
+    )
+    policy.RULES.update(RULES)
