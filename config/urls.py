@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("schools.urls")),
     path("", include("tutoring.urls")),
     path("", include("partnerships.urls")),
+    path("", include("inspections.urls")),
     path("accounts/", include("accounts.urls")),
     path("public/", include("reports.public_urls")),
     path("i18n/setlang/", set_language, name="set_language"),

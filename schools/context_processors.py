@@ -47,6 +47,10 @@ def navigation(request):
         nav.append((_("Fee comparison"), reverse("partnerships:fee_comparison")))
     if policy.can(user, "partner.view"):
         nav.append((_("Partners"), reverse("partnerships:partner_list")))
+    if user.role in (Role.PRINCIPAL, *policy.UNIT_ROLES):
+        nav.append((_("Inspections"), reverse("inspections:inspection_list")))
+    if policy.can(user, "complaint.queue"):
+        nav.append((_("Complaints"), reverse("inspections:complaint_list")))
     if user.is_staff:
         nav.append((_("Administration"), reverse("admin:index")))
     return {"nav": nav}

@@ -1,0 +1,317 @@
+"""Inspections: ordering, the unannounced visit hidden from the school until it starts, the
+team's checklist, findings with evidence, corrective actions answered by the school and
+reviewed by the team, suspension from an inspection, the signed conclusion."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Role
+from inspections import services
+from inspections.models import (
+    ChecklistAnswer,
+    CorrectiveAction,
+    Evidence,
+    Finding,
+    Inspection,
+    InspectionSuspension,
+    Scope,
+)
+from schools import policy
+from schools.models import Activity, ActivityEvent
+from schools.services import role_grant
+
+from .conftest import client_for
+from .factories import UserFactory
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def photo(name="anh.png", content=PNG):
+    return SimpleUploadedFile(name, content, content_type="image/png")
+
+
+def order(world, *, kind=Inspection.Kind.UNANNOUNCED, actor=None, team=None, school=None):
+    actor = actor or world.department
+    today = timezone.localdate()
+    inspection = Inspection(
+        school=school or world.school_a,
+        kind=kind,
+        trigger=Inspection.Trigger.PUBLIC_OPINION,
+        planned_start=today,
+        planned_end=today + datetime.timedelta(days=2),
+        scopes=[Scope.TUTORING, Scope.PROGRAMMES, Scope.CONSENT],
+    )
+    team = team or [world.inspector]
+    return services.inspection_save(actor=actor, inspection=inspection, team=team, lead=team[0])
+
+
+def started(world, **kwargs):
+    inspection = order(world, **kwargs)
+    return services.inspection_transition(
+        actor=inspection.team.get(is_lead=True).user, inspection=inspection, name="start"
+    )
+
+
+def finding_in(inspection, actor, **fields):
+    finding = Finding(
+        inspection=inspection,
+        category=Finding.Category.CONSENT,
+        severity="serious",
+        title="Học sinh trong danh sách chưa có đơn tự nguyện",
+        description="3 học sinh lớp 7A1 không có đơn.",
+        legal_basis="Thông tư 29/2024/TT-BGDĐT, Điều 3",
+        responsible="Hiệu trưởng",
+        **fields,
+    )
+    return services.finding_save(actor=actor, finding=finding, files=[photo()])
+
+
+def action_on(finding, actor, days=7):
+    action = CorrectiveAction(
+        finding=finding,
+        description="Thu đủ đơn tự nguyện hoặc rút học sinh khỏi danh sách.",
+        due_date=timezone.localdate() + datetime.timedelta(days=days),
+        responsible="Hiệu trưởng",
+    )
+    return services.action_add(actor=actor, action=action)
+
+
+@pytest.fixture
+def other_inspector(world):
+    user = UserFactory(username="thanhtra2")
+    role_grant(actor=None, user=user, role=Role.INSPECTOR, unit=world.province)
+    return user
+
+
+def test_an_unannounced_inspection_is_hidden_from_the_school_until_it_starts(world):
+    inspection = order(world)
+    head = client_for(world.principal)
+    url = reverse("inspections:inspection_detail", args=[inspection.pk])
+    assert head.get(url).status_code == 404
+    assert inspection.code not in head.get(reverse("inspections:inspection_list")).text
+    services.inspection_transition(actor=world.inspector, inspection=inspection, name="start")
+    assert head.get(url).status_code == 200
+    assert inspection.code in head.get(reverse("inspections:inspection_list")).text
+
+
+def test_a_periodic_inspection_is_shown_to_the_school_when_planned(world):
+    inspection = order(world, kind=Inspection.Kind.PERIODIC)
+    response = client_for(world.principal).get(
+        reverse("inspections:inspection_detail", args=[inspection.pk])
+    )
+    assert response.status_code == 200
+    # The school never sees the team's checklist nor what the portal knows.
+    assert response.context["checklist"] is None and response.context["known"] is None
+
+
+def test_only_the_team_records_findings(world, other_inspector):
+    inspection = started(world)
+    with pytest.raises(PermissionDenied):
+        finding_in(inspection, other_inspector)
+    # An inspector outside the team does not even see the inspection.
+    url = reverse("inspections:finding_new", args=[inspection.pk])
+    assert client_for(other_inspector).get(url).status_code == 404
+    # The Department sees it but is not on the team.
+    assert client_for(world.department).get(url).status_code == 403
+    assert client_for(world.principal).get(url).status_code == 403
+    assert Finding.objects.count() == 0
+    assert client_for(world.inspector).get(url).status_code == 200
+
+
+def test_the_school_cannot_edit_findings(world):
+    inspection = started(world)
+    finding = finding_in(inspection, world.inspector)
+    head = client_for(world.principal)
+    assert head.get(reverse("inspections:finding_detail", args=[finding.pk])).status_code == 200
+    response = head.post(
+        reverse("inspections:finding_edit", args=[finding.pk]),
+        {"title": "Không có gì", "category": "other", "severity": "minor", "description": "x",
+         "legal_basis": "x", "responsible": "x"},
+    )
+    assert response.status_code == 403
+    finding.refresh_from_db()
+    assert finding.title.startswith("Học sinh")
+
+
+def test_the_whole_round_of_a_corrective_action(world):
+    inspection = started(world)
+    finding = finding_in(inspection, world.inspector, activity=world.programme_a)
+    assert finding.evidence.count() == 1
+    world.school_a.email = "thcs.hongbang@example.edu.vn"
+    world.school_a.save()
+    mail.outbox.clear()
+    with pytest.raises(ValidationError) as error:
+        services.action_add(
+            actor=world.inspector,
+            action=CorrectiveAction(
+                finding=finding,
+                description="x",
+                due_date=timezone.localdate() - datetime.timedelta(days=1),
+                responsible="Hiệu trưởng",
+            ),
+        )
+    assert "due_date" in error.value.message_dict
+    action = action_on(finding, world.inspector)
+    # The Department is not on the team; the school does not review itself.
+    with pytest.raises(PermissionDenied):
+        services.action_answer(actor=world.inspector, action=action, response="x")
+    services.action_answer(
+        actor=world.principal, action=action, response="Đã thu đủ đơn.", files=[photo()]
+    )
+    with pytest.raises(PermissionDenied):
+        services.action_review(actor=world.principal, action=action, accept=True)
+    with pytest.raises(ValidationError):
+        services.action_review(actor=world.inspector, action=action, accept=False)
+    services.action_review(actor=world.inspector, action=action, accept=False, note="Thiếu 1 đơn.")
+    action.refresh_from_db()
+    assert action.status == CorrectiveAction.Status.OPEN
+    services.action_answer(actor=world.principal, action=action, response="Đã đủ.")
+    services.action_review(actor=world.inspector, action=action, accept=True)
+    action.refresh_from_db()
+    assert action.status == CorrectiveAction.Status.ACCEPTED
+    assert Evidence.objects.filter(action=action).count() == 1
+
+
+def test_evidence_is_checked_by_content(world):
+    inspection = started(world)
+    with pytest.raises(ValidationError) as error:
+        services.finding_save(
+            actor=world.inspector,
+            finding=Finding(
+                inspection=inspection,
+                category="other",
+                severity="minor",
+                title="x",
+                description="x",
+                legal_basis="x",
+                responsible="x",
+            ),
+            files=[photo("anh.png", b"MZ not an image")],
+        )
+    assert "files" in error.value.message_dict
+    assert Finding.objects.count() == 0
+
+
+def test_a_finding_on_an_activity_of_another_school_is_refused(world):
+    inspection = started(world)
+    with pytest.raises(ValidationError) as error:
+        finding_in(inspection, world.inspector, activity=world.programme_far)
+    assert "activity" in error.value.message_dict
+
+
+def test_a_committee_inspects_only_the_schools_it_manages(world):
+    with pytest.raises(ValidationError) as error:
+        order(world, actor=world.committee, team=[world.committee], school=world.upper_a)
+    assert "school" in error.value.message_dict
+    inspection = order(world, actor=world.committee, team=[world.committee])
+    assert inspection.authority == "committee"
+    # The committee's inspection is not in another committee's list.
+    assert not policy.visible(world.far_committee, Inspection).exists()
+    # A committee cannot put the Department's inspector on its team.
+    with pytest.raises(ValidationError) as error:
+        order(world, actor=world.committee, team=[world.inspector])
+    assert "team" in error.value.message_dict
+
+
+def test_the_checklist_no_answer_offers_a_finding(world):
+    inspection = started(world)
+    client = client_for(world.inspector)
+    url = reverse("inspections:checklist", args=[inspection.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    question = page.context["items"][0]["question"]
+    response = client.post(
+        url,
+        {
+            "question": question.pk,
+            f"q{question.pk}-answer": "no",
+            f"q{question.pk}-note": "Không có kế hoạch công khai.",
+            f"q{question.pk}-photos": photo(),
+        },
+    )
+    assert response.status_code == 302
+    answer = ChecklistAnswer.objects.get(inspection=inspection, question=question)
+    assert answer.answer == "no" and answer.photos.count() == 1
+    page = client.get(url)
+    assert f"?answer={answer.pk}" in page.text
+    new = client.get(reverse("inspections:finding_new", args=[inspection.pk]), {"answer": answer.pk})
+    assert new.context["form"].initial["legal_basis"] == question.reference
+    # The school sees neither the checklist nor its photos.
+    assert client_for(world.principal).get(url).status_code == 403
+    evidence = answer.photos.get()
+    evidence_url = reverse("inspections:evidence", args=[evidence.pk])
+    assert client_for(world.principal).get(evidence_url).status_code == 404
+    assert client.get(evidence_url).status_code == 200
+
+
+def test_suspending_from_an_inspection_is_the_programme_suspension(world):
+    inspection = started(world)
+    # The inspector may not suspend: the authority does.
+    with pytest.raises(PermissionDenied):
+        services.suspend_from_inspection(
+            actor=world.inspector, inspection=inspection, activity=world.programme_a, reason="x"
+        )
+    link = services.suspend_from_inspection(
+        actor=world.department,
+        inspection=inspection,
+        activity=world.programme_a,
+        reason="Thu tiền chưa đúng quy định.",
+    )
+    world.programme_a.refresh_from_db()
+    assert world.programme_a.status == Activity.Status.SUSPENDED
+    event = ActivityEvent.objects.filter(activity=world.programme_a).latest("id")
+    assert link.event == event and inspection.code in event.reference
+    assert InspectionSuspension.objects.get().inspection == inspection
+
+
+def test_the_conclusion_is_signed_by_the_head_of_the_team(world, other_inspector):
+    inspection = started(world, team=[world.inspector, other_inspector])
+    finding = finding_in(inspection, other_inspector)
+    action = action_on(finding, world.inspector)
+    services.inspection_transition(actor=other_inspector, inspection=inspection, name="record")
+    with pytest.raises(PermissionDenied):
+        services.inspection_transition(
+            actor=other_inspector, inspection=inspection, name="conclude", conclusion="x"
+        )
+    with pytest.raises(ValidationError):
+        services.inspection_transition(actor=world.inspector, inspection=inspection, name="conclude")
+    services.inspection_transition(
+        actor=world.inspector, inspection=inspection, name="conclude", conclusion="Kết luận."
+    )
+    inspection.refresh_from_db()
+    assert inspection.signed_by == world.inspector
+    with pytest.raises(ValidationError):
+        services.inspection_transition(actor=world.department, inspection=inspection, name="close")
+    services.inspection_transition(actor=world.department, inspection=inspection, name="follow_up")
+    services.action_answer(actor=world.principal, action=action, response="Đã khắc phục.")
+    services.action_review(actor=world.inspector, action=action, accept=True)
+    services.inspection_transition(actor=world.department, inspection=inspection, name="close")
+    inspection.refresh_from_db()
+    assert inspection.status == Inspection.Status.CLOSED
+    page = client_for(world.principal).get(
+        reverse("inspections:conclusion_print", args=[inspection.pk])
+    )
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in page.text and "Kết luận." in page.text
+
+
+def test_overdue_actions_are_reminded_once_a_day(world, django_capture_on_commit_callbacks):
+    inspection = started(world)
+    action = action_on(finding_in(inspection, world.inspector), world.inspector, days=1)
+    world.school_a.email = "thcs.hongbang@example.edu.vn"
+    world.school_a.save()
+    later = timezone.localdate() + datetime.timedelta(days=3)
+    mail.outbox.clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(timezone, "localdate", lambda: later)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.remind_overdue(today=later) == 1
+            assert services.remind_overdue(today=later) == 0
+    assert [m.to for m in mail.outbox] == [["thcs.hongbang@example.edu.vn"]]
+    action.refresh_from_db()
+    assert action.reminded_on == later
