@@ -131,8 +131,14 @@ def test_the_school_cannot_edit_findings(world):
     assert head.get(reverse("inspections:finding_detail", args=[finding.pk])).status_code == 200
     response = head.post(
         reverse("inspections:finding_edit", args=[finding.pk]),
-        {"title": "Không có gì", "category": "other", "severity": "minor", "description": "x",
-         "legal_basis": "x", "responsible": "x"},
+        {
+            "title": "Không có gì",
+            "category": "other",
+            "severity": "minor",
+            "description": "x",
+            "legal_basis": "x",
+            "responsible": "x",
+        },
     )
     assert response.status_code == 403
     finding.refresh_from_db()
@@ -240,7 +246,9 @@ def test_the_checklist_no_answer_offers_a_finding(world):
     assert answer.answer == "no" and answer.photos.count() == 1
     page = client.get(url)
     assert f"?answer={answer.pk}" in page.text
-    new = client.get(reverse("inspections:finding_new", args=[inspection.pk]), {"answer": answer.pk})
+    new = client.get(
+        reverse("inspections:finding_new", args=[inspection.pk]), {"answer": answer.pk}
+    )
     assert new.context["form"].initial["legal_basis"] == question.reference
     # The school sees neither the checklist nor its photos.
     assert client_for(world.principal).get(url).status_code == 403
@@ -280,7 +288,9 @@ def test_the_conclusion_is_signed_by_the_head_of_the_team(world, other_inspector
             actor=other_inspector, inspection=inspection, name="conclude", conclusion="x"
         )
     with pytest.raises(ValidationError):
-        services.inspection_transition(actor=world.inspector, inspection=inspection, name="conclude")
+        services.inspection_transition(
+            actor=world.inspector, inspection=inspection, name="conclude"
+        )
     services.inspection_transition(
         actor=world.inspector, inspection=inspection, name="conclude", conclusion="Kết luận."
     )
@@ -315,3 +325,26 @@ def test_overdue_actions_are_reminded_once_a_day(world, django_capture_on_commit
     assert [m.to for m in mail.outbox] == [["thcs.hongbang@example.edu.vn"]]
     action.refresh_from_db()
     assert action.reminded_on == later
+
+
+def test_the_reminder_command_mails_the_schools_with_overdue_actions(
+    world, django_capture_on_commit_callbacks
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    inspection = started(world)
+    action = action_on(finding_in(inspection, world.inspector), world.inspector)
+    CorrectiveAction.objects.filter(pk=action.pk).update(
+        due_date=timezone.localdate() - datetime.timedelta(days=2)
+    )
+    world.school_a.email = "thcs.hongbang@example.edu.vn"
+    world.school_a.save()
+    mail.outbox.clear()
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("inspections_remind", stdout=out)
+    assert out.getvalue().startswith("1 ")
+    assert mail.outbox[0].to == ["thcs.hongbang@example.edu.vn"]
+    assert inspection.code in mail.outbox[0].body
