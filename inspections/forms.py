@@ -143,7 +143,9 @@ class AnswerForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
-    photos = MultipleFileField(label=_("Photos"))
+    photos = MultipleFileField(
+        label=_("Photos"), help_text=_("JPEG, PNG or PDF, at most 10 MB each.")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)

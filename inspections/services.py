@@ -6,6 +6,7 @@ row)."""
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -428,6 +429,10 @@ def _check_due_date(due_date):
         raise ValidationError({"due_date": _("The deadline cannot be in the past.")})
 
 
+def _portal_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
 def _school_addresses(school) -> list[str]:
     addresses = [school.email]
     if school.head_id and school.head.email:
@@ -465,11 +470,12 @@ def action_add(*, actor, action: CorrectiveAction) -> CorrectiveAction:
         }
         body = _(
             "The inspection %(code)s requires of your school, by %(date)s:\n%(what)s\n\n"
-            "Answer it with your evidence on the portal."
+            "Answer it with your evidence on the portal: %(url)s"
         ) % {
             "code": inspection.code,
             "date": action.due_date.strftime("%d/%m/%Y"),
             "what": action.description,
+            "url": _portal_url(action.get_absolute_url()),
         }
     mail.send_after_commit((subject, body, a) for a in _school_addresses(inspection.school))
     return action
@@ -571,9 +577,9 @@ def remind_overdue(*, today=None) -> int:
             }
             body = _(
                 "These corrective actions required of your school are past their deadline:\n"
-                "%(lines)s\n\nAnswer them with your evidence on the portal. The inspecting "
-                "authority sees them as overdue."
-            ) % {"lines": lines}
+                "%(lines)s\n\nAnswer them with your evidence on the portal: %(url)s\nThe "
+                "inspecting authority sees them as overdue."
+            ) % {"lines": lines, "url": _portal_url(reverse("inspections:action_list"))}
             messages += [(subject, body, address) for address in _school_addresses(school)]
     with transaction.atomic():
         CorrectiveAction.objects.filter(pk__in=[a.pk for a in actions]).update(reminded_on=today)

@@ -348,3 +348,31 @@ def test_the_reminder_command_mails_the_schools_with_overdue_actions(
     assert out.getvalue().startswith("1 ")
     assert mail.outbox[0].to == ["thcs.hongbang@example.edu.vn"]
     assert inspection.code in mail.outbox[0].body
+
+
+def _tasks(user):
+    from schools.selectors import home_summary
+
+    return {task["url"]: task["count"] for task in home_summary(user)["tasks"] if task["url"]}
+
+
+def test_the_home_pages_say_what_each_one_has_to_do(world):
+    inspection = started(world)
+    finding = finding_in(inspection, world.inspector)
+    answered = action_on(finding, world.inspector)
+    overdue = action_on(finding, world.inspector)
+    CorrectiveAction.objects.filter(pk=overdue.pk).update(
+        due_date=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    services.action_answer(actor=world.principal, action=answered, response="Đã làm.")
+    actions = reverse("inspections:action_list")
+    # The team: its inspection under way, an answer to review.
+    assert _tasks(world.inspector)[reverse("inspections:inspection_list")] == 1
+    assert _tasks(world.inspector)[actions + "?status=answered"] == 1
+    # The school: one action still to answer.
+    assert _tasks(world.principal)[actions + "?status=open"] == 1
+    # The authority: the overdue one, flagged; not the committee of another area.
+    assert _tasks(world.department)[actions + "?overdue=1"] == 1
+    assert actions + "?overdue=1" not in _tasks(world.far_committee)
+    page = client_for(world.department).get(actions, {"overdue": "1"})
+    assert [a.pk for a in page.context["page"]] == [overdue.pk]
