@@ -47,7 +47,7 @@ def complaint_reasons(live):
         yield activity_id, risk.Reason("complaints", message, weight)
 
 
-def _task(text, url, count=None):
+def _task(text, url=None, count=None):
     return {"text": text, "url": url, "count": count}
 
 

@@ -257,6 +257,14 @@ BUTTON_LABELS = {
     "close": gettext_lazy("Close the inspection"),
 }
 
+# Asked before a step that ends a stage of the inspection.
+CONFIRMATIONS = {
+    "record": gettext_lazy(
+        "Have all the findings been recorded? The team can still go back to the visit."
+    ),
+    "close": gettext_lazy("Close the inspection? Nothing can be added to it afterwards."),
+}
+
 EVENT_LABELS = {
     "start": gettext_lazy("Inspection started"),
     "record": gettext_lazy("Findings recorded"),
@@ -393,6 +401,16 @@ def finding_save(*, actor, finding: Finding, files=()) -> Finding:
     finding.full_clean(exclude=["inspection", "activity", "answer", "responsible_user"])
     finding.save()
     _attach(actor, inspection, files, finding=finding)
+    if creating and finding.answer_id is not None:
+        # The photos taken at the question are the finding's evidence too (the same files).
+        for photo in finding.answer.photos.all():
+            Evidence.objects.create(
+                inspection=inspection,
+                finding=finding,
+                file=photo.file.name,
+                title=photo.title,
+                uploaded_by=photo.uploaded_by,
+            )
     _event(
         actor,
         inspection,

@@ -296,7 +296,11 @@ def inspection_detail(request, pk):
         .order_by("id")
     )
     transitions = [
-        {"name": name, "label": services.BUTTON_LABELS[name]}
+        {
+            "name": name,
+            "label": services.BUTTON_LABELS[name],
+            "confirm": services.CONFIRMATIONS.get(name, ""),
+        }
         for name in services.TRANSITIONS
         if name != "conclude" and services.may(user, name, inspection)
     ]
@@ -518,8 +522,8 @@ def finding_new(request, pk):
     initial = {}
     if answer is not None:
         category = answer.question.scope
+        # The question is in the box above the form; the finding says what was found.
         initial = {
-            "title": answer.question.text[:200],
             "category": category,
             "legal_basis": answer.question.reference,
             "description": answer.note,
@@ -553,7 +557,7 @@ def finding_new(request, pk):
             add_service_error(form, error)
         else:
             messages.success(request, _("The finding is recorded. Set the corrective action."))
-            return redirect(finding)
+            return redirect(finding.get_absolute_url() + "#new-action")
     return render(
         request,
         "inspections/finding_form.html",
@@ -599,7 +603,9 @@ def finding_detail(request, pk):
     finding = _get_finding(request, pk)
     inspection = finding.inspection
     works = policy.can(user, "inspection.work", inspection) and inspection.is_open_for_work
-    action_form = ActionForm(prefix="action") if works else None
+    action_form = (
+        ActionForm(prefix="action", initial={"responsible": finding.responsible}) if works else None
+    )
     evidence_form = EvidenceForm(prefix="evidence") if works else None
     if request.method == "POST":
         if not works:

@@ -246,10 +246,24 @@ def test_the_checklist_no_answer_offers_a_finding(world):
     assert answer.answer == "no" and answer.photos.count() == 1
     page = client.get(url)
     assert f"?answer={answer.pk}" in page.text
-    new = client.get(
-        reverse("inspections:finding_new", args=[inspection.pk]), {"answer": answer.pk}
-    )
+    new_url = reverse("inspections:finding_new", args=[inspection.pk]) + f"?answer={answer.pk}"
+    new = client.get(new_url)
     assert new.context["form"].initial["legal_basis"] == question.reference
+    response = client.post(
+        new_url,
+        {
+            "title": "Kế hoạch dạy thêm chưa được công khai",
+            "category": "tutoring",
+            "severity": "minor",
+            "description": "Không niêm yết.",
+            "legal_basis": question.reference,
+            "responsible": "Hiệu trưởng",
+        },
+    )
+    finding = Finding.objects.get(answer=answer)
+    assert response.url.endswith("#new-action")
+    # The photo taken at the question is the finding's evidence too.
+    assert finding.evidence.get().file.name == answer.photos.get().file.name
     # The school sees neither the checklist nor its photos.
     assert client_for(world.principal).get(url).status_code == 403
     evidence = answer.photos.get()
