@@ -390,3 +390,10 @@ def test_the_home_pages_say_what_each_one_has_to_do(world):
     assert actions + "?overdue=1" not in _tasks(world.far_committee)
     page = client_for(world.department).get(actions, {"overdue": "1"})
     assert [a.pk for a in page.context["page"]] == [overdue.pk]
+
+
+def test_an_inspector_on_no_team_is_told_so_at_home(world):
+    response = client_for(world.inspector).get(reverse("schools:home"))
+    assert response.status_code == 200
+    inspection_tasks = [t for t in response.context["tasks"] if t["url"] is None]
+    assert len(inspection_tasks) == 1
