@@ -217,6 +217,15 @@ PARENT_INVITATION_DAYS = env.int("PARENT_INVITATION_DAYS", default=30)
 PARENT_ACTIVATION_FAILURE_LIMIT = env.int("PARENT_ACTIVATION_FAILURE_LIMIT", default=5)
 PARENT_ACTIVATION_IP_FAILURE_LIMIT = env.int("PARENT_ACTIVATION_IP_FAILURE_LIMIT", default=20)
 PARENT_ACTIVATION_LOCKOUT_MINUTES = env.int("PARENT_ACTIVATION_LOCKOUT_MINUTES", default=15)
+# Complaints from the public: how many one address may file in a window (minutes), how many
+# tracking codes it may look up in another, and how long the public form stays valid: sent
+# sooner than the minimum (seconds) it is a robot's, later than the maximum (hours) stale.
+COMPLAINT_RATE_LIMIT = env.int("COMPLAINT_RATE_LIMIT", default=5)
+COMPLAINT_RATE_WINDOW_MINUTES = env.int("COMPLAINT_RATE_WINDOW_MINUTES", default=60)
+COMPLAINT_LOOKUP_LIMIT = env.int("COMPLAINT_LOOKUP_LIMIT", default=30)
+COMPLAINT_LOOKUP_WINDOW_MINUTES = env.int("COMPLAINT_LOOKUP_WINDOW_MINUTES", default=10)
+COMPLAINT_FORM_MIN_SECONDS = env.int("COMPLAINT_FORM_MIN_SECONDS", default=3)
+COMPLAINT_FORM_MAX_AGE_HOURS = env.int("COMPLAINT_FORM_MAX_AGE_HOURS", default=4)
 # The cache counts those attempts: per process by default; several app processes need a
 # shared one (CACHE_URL=dbcache://portal_cache after `manage.py createcachetable`, or Redis).
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
