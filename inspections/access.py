@@ -189,9 +189,8 @@ RULES = {
     "action.answer": lambda user, obj: (
         isinstance(obj, CorrectiveAction) and policy._heads(user, obj) and sees(user, obj)
     ),
-    "complaint.queue": lambda user, obj: (
-        user.is_superuser or user.role in (Role.DEPARTMENT, Role.COMMITTEE)
-    ),
+    # The queue: the authority's complaints, or an inspector's assigned ones.
+    "complaint.queue": lambda user, obj: user.is_superuser or user.role in policy.UNIT_ROLES,
     "complaint.triage": triages,
     "complaint.view": lambda user, obj: (
         triages(user, obj) or (isinstance(obj, Complaint) and obj.assigned_to_id == user.pk)

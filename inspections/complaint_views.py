@@ -163,9 +163,9 @@ def complaint_track(request):
 
 
 def _may_see_queue(user) -> bool:
-    # The queue is the authority's (``complaint.queue``); an inspector a complaint is
-    # assigned to lists theirs here as well (``policy.visible`` holds only those).
-    return policy.can(user, "complaint.queue") or user.role in policy.UNIT_ROLES
+    # The authority's queue; an inspector's holds only the complaints assigned to them
+    # (``policy.visible``).
+    return policy.can(user, "complaint.queue")
 
 
 @login_required
