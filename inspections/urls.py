@@ -7,9 +7,9 @@ app_name = "inspections"
 
 urlpatterns = [
     path("inspections/", views.inspection_list, name="inspection_list"),
-    path("inspections/new/", views.inspection_new, name="inspection_new"),
+    path("inspections/new/", views.inspection_form, name="inspection_new"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection_detail"),
-    path("inspections/<int:pk>/edit/", views.inspection_edit, name="inspection_edit"),
+    path("inspections/<int:pk>/edit/", views.inspection_form, name="inspection_edit"),
     path(
         "inspections/<int:pk>/do/<slug:name>/",
         views.inspection_transition,

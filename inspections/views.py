@@ -218,14 +218,22 @@ def _complaint_from(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def inspection_new(request):
-    _require(request.user, "inspection.plan")
-    form, school = _inspection_form(request)
-    complaint = _complaint_from(request)
+def inspection_form(request, pk=None):
+    """Order an inspection (``pk`` None), or change one while it is planned."""
+    inspection = _get_inspection(request, pk) if pk else None
+    if inspection is None:
+        _require(request.user, "inspection.plan")
+    else:
+        _require(request.user, "inspection.manage", inspection)
+        if inspection.status != Status.PLANNED:
+            messages.error(request, _("Only a planned inspection can be changed."))
+            return redirect(inspection)
+    form, school = _inspection_form(request, inspection)
+    complaint = _complaint_from(request) if inspection is None else None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            inspection = services.inspection_save(
+            saved = services.inspection_save(
                 actor=request.user,
                 inspection=form.save(commit=False),
                 team=list(data["team"]),
@@ -235,42 +243,13 @@ def inspection_new(request):
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, _("The inspection is ordered."))
-            return redirect(inspection)
+            done = _("The inspection is saved.") if pk else _("The inspection is ordered.")
+            messages.success(request, done)
+            return redirect(saved)
     return render(
         request,
         "inspections/inspection_form.html",
-        {"form": form, "school": school, "complaint": complaint},
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def inspection_edit(request, pk):
-    inspection = policy.get_object_or_404(request.user, Inspection, pk=pk)
-    _require(request.user, "inspection.manage", inspection)
-    if inspection.status != Status.PLANNED:
-        messages.error(request, _("Only a planned inspection can be changed."))
-        return redirect(inspection)
-    form, school = _inspection_form(request, inspection)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.inspection_save(
-                actor=request.user,
-                inspection=form.save(commit=False),
-                team=list(data["team"]),
-                lead=data["lead"],
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("The inspection is saved."))
-            return redirect(inspection)
-    return render(
-        request,
-        "inspections/inspection_form.html",
-        {"form": form, "school": school, "inspection": inspection},
+        {"form": form, "school": school, "inspection": inspection, "complaint": complaint},
     )
 
 

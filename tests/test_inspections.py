@@ -397,3 +397,36 @@ def test_an_inspector_on_no_team_is_told_so_at_home(world):
     assert response.status_code == 200
     inspection_tasks = [t for t in response.context["tasks"] if t["url"] is None]
     assert len(inspection_tasks) == 1
+
+
+def test_the_department_orders_and_changes_an_inspection_in_its_pages(world, other_inspector):
+    client = client_for(world.department)
+    url = reverse("inspections:inspection_new")
+    assert "team" not in client.get(url).context["form"].errors
+    page = client.get(url, {"school": world.school_a.pk})
+    members = set(page.context["form"].fields["team"].queryset)
+    assert {world.inspector, other_inspector} <= members
+    assert world.committee not in members
+    today = timezone.localdate()
+    data = {
+        "school": world.school_a.pk,
+        "kind": "unannounced",
+        "trigger": "opinion",
+        "planned_start": today.isoformat(),
+        "planned_end": (today + datetime.timedelta(days=1)).isoformat(),
+        "scopes": ["tutoring", "fees"],
+        "team": [world.inspector.pk, other_inspector.pk],
+        "lead": other_inspector.pk,
+    }
+    response = client.post(url + f"?school={world.school_a.pk}", data)
+    inspection = Inspection.objects.get()
+    assert response.url == inspection.get_absolute_url()
+    assert inspection.team.get(is_lead=True).user == other_inspector
+    edit = reverse("inspections:inspection_edit", args=[inspection.pk])
+    client.post(edit, {**data, "team": [world.inspector.pk], "lead": world.inspector.pk})
+    assert list(inspection.team.values_list("user", flat=True)) == [world.inspector.pk]
+    # A started inspection is no longer changed.
+    services.inspection_transition(actor=world.inspector, inspection=inspection, name="start")
+    assert client.post(edit, {**data, "scopes": ["fees"]}).status_code == 302
+    inspection.refresh_from_db()
+    assert inspection.scopes == ["tutoring", "fees"]
