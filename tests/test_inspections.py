@@ -430,3 +430,29 @@ def test_the_department_orders_and_changes_an_inspection_in_its_pages(world, oth
     assert client.post(edit, {**data, "scopes": ["fees"]}).status_code == 302
     inspection.refresh_from_db()
     assert inspection.scopes == ["tutoring", "fees"]
+
+
+def test_open_complaints_about_an_activity_are_a_sign_of_coercion(world):
+    from inspections import complaints
+    from schools import risk
+
+    def flagged():
+        return {f.activity.pk: f.codes for f in risk.flagged_activities(world.committee)}
+
+    assert "complaints" not in flagged().get(world.programme_a.pk, [])
+    complaint = complaints.complaint_file(
+        school=world.school_a,
+        activity=world.programme_a,
+        category="coercion",
+        description="Giáo viên chủ nhiệm gửi sẵn đơn, bảo cả lớp phải ký.",
+        is_anonymous=True,
+    )
+    assert "complaints" in flagged()[world.programme_a.pk]
+    # The inspection of the school shows it among what the portal knows.
+    inspection = started(world)
+    page = client_for(world.inspector).get(
+        reverse("inspections:inspection_detail", args=[inspection.pk])
+    )
+    assert [c.pk for c in page.context["known"].complaints] == [complaint.pk]
+    complaints.complaint_close(actor=world.committee, complaint=complaint, answer="Đã xác minh.")
+    assert "complaints" not in flagged().get(world.programme_a.pk, [])
