@@ -7,6 +7,7 @@ ship without saying who may open it.
 """
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import pytest
 from django.contrib import admin
@@ -124,6 +125,210 @@ def activation_link(w, role, inside):
     return {"token": activation_token(invitation)}
 
 
+# --- Inspections and complaints ------------------------------------------------------------
+
+
+def _inspection_objects(w):
+    """What the inspections' and complaints' rows open, made once per test on first use.
+
+    For the Department (its team: the inspector), for the People's Committee of ward A (its
+    own team) and for another city's committee (at its school): a plan; an inspection under
+    way in it, with a checklist answer and its photo, a finding with its photo and a
+    corrective action; a concluded one; a periodic one planned. The Department's unannounced
+    inspection of school A, planned: hidden from the school. Complaints, each with a PDF:
+    about school A (its committee's), about the upper-secondary school of ward A (the
+    Department's, assigned to the inspector) and about the far school."""
+    if hasattr(w, "inspection_objects"):
+        return w.inspection_objects
+    import datetime
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from inspections import complaints, services
+    from inspections.checklists import questions_for
+    from inspections.models import Inspection, InspectionPlan, Scope
+    from tests.test_inspections import action_on, finding_in, order, photo
+
+    today = timezone.localdate()
+    teams = {
+        "department": (w.department, w.inspector, w.province, w.school_a),
+        "committee": (w.committee, w.committee, w.area_a, w.school_a),
+        "far": (w.far_committee, w.far_committee, w.area_far, w.school_far),
+    }
+
+    def step(inspection, lead, name):
+        services.inspection_transition(
+            actor=lead, inspection=inspection, name=name, conclusion="Kết luận kiểm tra."
+        )
+
+    def with_papers(inspection, lead):
+        step(inspection, lead, "start")
+        answer = services.checklist_answer(
+            actor=lead,
+            inspection=inspection,
+            question=questions_for(inspection).first(),
+            answer="no",
+            photos=[photo("kiem-tra.png")],
+        )
+        finding = finding_in(inspection, lead)
+        return SimpleNamespace(
+            inspection=inspection,
+            finding=finding,
+            action=action_on(finding, lead),
+            evidence=finding.evidence.get(),
+            photo=answer.photos.get(),
+        )
+
+    def of(authority):
+        actor, lead, unit, school = teams[authority]
+        plan = services.plan_save(
+            actor=actor,
+            plan=InspectionPlan(
+                unit=unit, school_year=w.year, title="Kế hoạch kiểm tra", scopes=[Scope.TUTORING]
+            ),
+        )
+        running = services.inspection_save(
+            actor=actor,
+            inspection=Inspection(
+                plan=plan,
+                school=school,
+                kind=Inspection.Kind.UNANNOUNCED,
+                trigger=Inspection.Trigger.PLAN,
+                planned_start=today,
+                planned_end=today + datetime.timedelta(days=2),
+                scopes=[Scope.TUTORING, Scope.CONSENT],
+            ),
+            team=[lead],
+            lead=lead,
+        )
+        found = with_papers(running, lead)
+        concluded = with_papers(order(w, actor=actor, team=[lead], school=school), lead)
+        step(concluded.inspection, lead, "record")
+        step(concluded.inspection, lead, "conclude")
+        found.plan = plan
+        found.concluded = concluded.inspection
+        found.planned = order(w, actor=actor, team=[lead], school=school, kind="periodic")
+        return found
+
+    def file_complaint(school):
+        return complaints.complaint_file(
+            school=school,
+            activity=None,
+            category="coercion",
+            description="Cô giáo yêu cầu cả lớp đăng ký học thêm buổi tối.",
+            is_anonymous=True,
+            files=[SimpleUploadedFile("don.pdf", b"%PDF-1.7 don", "application/pdf")],
+        )
+
+    upper = file_complaint(w.upper_a)
+    complaints.complaint_assign(actor=w.department, complaint=upper, assignee=w.inspector)
+    w.inspection_objects = SimpleNamespace(
+        department=of("department"),
+        committee=of("committee"),
+        far=of("far"),
+        hidden=order(w),
+        complaint_a=file_complaint(w.school_a),
+        complaint_upper=upper,
+        complaint_far=file_complaint(w.school_far),
+    )
+    return w.inspection_objects
+
+
+def with_inspections(w, role, inside):
+    """A list page, once there is something to list: no kwargs."""
+    _inspection_objects(w)
+    return {}
+
+
+def _inspection_of(w, role, inside, state="running"):
+    """Inside: the Department's inspection, or the committee's own for a committee. Outside:
+    the committee's for the inspector (not on its team), the Department's for the committee
+    (in its ward but not its own), the unannounced one still planned for the head, another
+    city's for the others."""
+    objects = _inspection_objects(w)
+    ours = objects.committee if role == COMM else objects.department
+    if inside:
+        return ours
+    if role == INSP:
+        return objects.committee
+    if role == COMM:
+        return objects.department
+    if role == PRIN and state != "concluded":
+        return SimpleNamespace(inspection=objects.hidden, planned=objects.hidden)
+    return objects.far
+
+
+def inspection(w, role, inside):
+    return {"pk": _inspection_of(w, role, inside).inspection.pk}
+
+
+def planned_inspection(w, role, inside):
+    return {"pk": _inspection_of(w, role, inside, "planned").planned.pk}
+
+
+def concluded_inspection(w, role, inside):
+    return {"pk": _inspection_of(w, role, inside, "concluded").concluded.pk}
+
+
+def inspection_plan(w, role, inside):
+    """The plan of the role's authority (the inspector's: the one their inspection is in);
+    outside, the other authority's, or another city's."""
+    objects = _inspection_objects(w)
+    if inside:
+        return {"pk": (objects.committee if role == COMM else objects.department).plan.pk}
+    other = {INSP: objects.committee, COMM: objects.department}.get(role, objects.far)
+    return {"pk": other.plan.pk}
+
+
+def _papers(w, role, inside):
+    objects = _inspection_objects(w)
+    if inside:
+        return objects.committee if role == COMM else objects.department
+    return {INSP: objects.committee, COMM: objects.department}.get(role, objects.far)
+
+
+def finding(w, role, inside):
+    return {"pk": _papers(w, role, inside).finding.pk}
+
+
+def corrective_action(w, role, inside):
+    return {"pk": _papers(w, role, inside).action.pk}
+
+
+def evidence(w, role, inside):
+    """A finding's photo; outside, for the school, the photo of the team's checklist."""
+    if not inside and role in (PRIN, STAFF):
+        return {"pk": _inspection_objects(w).department.photo.pk}
+    return {"pk": _papers(w, role, inside).evidence.pk}
+
+
+def complaint(w, role, inside):
+    """Inside: a complaint about a school whose managing authority the role is (the
+    inspector's: the one assigned to them). Outside: the other authority's complaint about a
+    school of ward A, or one about the far school."""
+    objects = _inspection_objects(w)
+    if inside:
+        return {"pk": (objects.complaint_a if role == COMM else objects.complaint_upper).pk}
+    other = {DEPT: objects.complaint_a, INSP: objects.complaint_a, COMM: objects.complaint_upper}
+    return {"pk": other.get(role, objects.complaint_far).pk}
+
+
+def complaint_attachment(w, role, inside):
+    from inspections.models import ComplaintAttachment
+
+    found = complaint(w, role, inside)
+    attachment = ComplaintAttachment.objects.get(complaint_id=found["pk"])
+    return {**found, "attachment_pk": attachment.pk}
+
+
+OFFICIALS = frozenset({DEPT, INSP, COMM})
+# Who sees an inspection: its authority, its team, the school's head.
+SEE_INSPECTION = frozenset({DEPT, INSP, COMM, PRIN})
+# The team: the inspector on the Department's, the committee on its own.
+TEAM = frozenset({INSP, COMM})
+AUTHORITIES = frozenset({DEPT, COMM})
+
 # Agreeing again to what is already agreed: recorded once, answered with the receipt page.
 AGAIN = {"kind": "given", "expected_last": "0"}
 
@@ -135,8 +340,9 @@ class Row:
     public: bool = False  # anonymous users may open it too
     method: str = "get"
     ok: tuple = (200,)  # statuses that mean "let in"
-    data: dict = field(default_factory=dict)
-    scoped: bool = True  # False for the city-wide registry: no object lies outside a scope
+    data: object = field(default_factory=dict)  # or (world) -> dict
+    # False where no object lies outside a scope: the city-wide registry, a list page.
+    scoped: bool = True
 
 
 ROWS = {
@@ -258,6 +464,49 @@ ROWS = {
     ),
     "schools:activate": Row(public=True),
     "schools:activate_link": Row(public=True, kwargs=activation_link),
+    # Inspections: see the builders above for who is inside and who is outside.
+    "inspections:inspection_list": Row(
+        allowed=SEE_INSPECTION, kwargs=with_inspections, scoped=False
+    ),
+    "inspections:inspection_new": Row(allowed=AUTHORITIES),
+    "inspections:inspection_detail": Row(allowed=SEE_INSPECTION, kwargs=inspection),
+    "inspections:inspection_edit": Row(allowed=AUTHORITIES, kwargs=planned_inspection),
+    "inspections:inspection_transition": Row(
+        allowed=TEAM,
+        method="post",
+        ok=(302,),
+        kwargs=lambda w, r, i: {**planned_inspection(w, r, i), "name": "start"},
+    ),
+    "inspections:inspection_conclude": Row(allowed=TEAM, kwargs=inspection),
+    "inspections:conclusion_print": Row(allowed=SEE_INSPECTION, kwargs=concluded_inspection),
+    # Suspending from an inspection: its authority.
+    "inspections:inspection_suspend": Row(
+        allowed=AUTHORITIES,
+        method="post",
+        ok=(302,),
+        data=lambda w: {"activity": w.programme_a.pk, "reason": "Thu tiền sai quy định"},
+        kwargs=inspection,
+    ),
+    # The checklist: the team and the inspection's authority; never the school.
+    "inspections:checklist": Row(allowed=OFFICIALS, kwargs=inspection),
+    "inspections:finding_new": Row(allowed=TEAM, kwargs=inspection),
+    "inspections:plan_new": Row(allowed=AUTHORITIES),
+    "inspections:plan_detail": Row(allowed=OFFICIALS, kwargs=inspection_plan),
+    "inspections:plan_edit": Row(allowed=AUTHORITIES, kwargs=inspection_plan),
+    "inspections:finding_detail": Row(allowed=SEE_INSPECTION, kwargs=finding),
+    "inspections:finding_edit": Row(allowed=TEAM, kwargs=finding),
+    "inspections:action_list": Row(allowed=SEE_INSPECTION, kwargs=with_inspections, scoped=False),
+    "inspections:action_detail": Row(allowed=SEE_INSPECTION, kwargs=corrective_action),
+    "inspections:evidence": Row(allowed=SEE_INSPECTION, kwargs=evidence),
+    # Complaints: anyone files and follows one by its code; the managing authority (and the
+    # official it is assigned to) handles it; the school never sees it.
+    "inspections:complaint_new": Row(public=True),
+    # Without a complaint just filed, the receipt page sends on to the lookup.
+    "inspections:complaint_filed": Row(public=True, ok=(302,)),
+    "inspections:complaint_track": Row(public=True),
+    "inspections:complaint_list": Row(allowed=OFFICIALS, kwargs=with_inspections, scoped=False),
+    "inspections:complaint_detail": Row(allowed=OFFICIALS, kwargs=complaint),
+    "inspections:complaint_attachment": Row(allowed=OFFICIALS, kwargs=complaint_attachment),
     # Signed-in users are sent on from the login page.
     "login": Row(public=True, ok=(200, 302)),
     "logout": Row(public=True, method="post", ok=(302,)),
@@ -306,8 +555,9 @@ def test_every_url_pattern_has_a_row():
     assert admin_missing == [], f"Admin URL patterns without a row: {admin_missing}"
 
 
-def _request(client, row, url):
-    return getattr(client, row.method)(url, row.data)
+def _request(client, row, url, world):
+    data = row.data(world) if callable(row.data) else row.data
+    return getattr(client, row.method)(url, data)
 
 
 def _assert_sent_to_login(response, login_path):
@@ -325,20 +575,20 @@ def test_matrix(world, name):
         return reverse(name, kwargs=kwargs)
 
     # Anonymous.
-    response = _request(Client(), row, url_for(None, True))
+    response = _request(Client(), row, url_for(None, True), world)
     if row.public:
         assert response.status_code in row.ok, (name, "anonymous", response.status_code)
     else:
         _assert_sent_to_login(response, login_url)
 
     for role, user in world.users.items():
-        inside = _request(client_for(user), row, url_for(role, True))
+        inside = _request(client_for(user), row, url_for(role, True), world)
         if role in row.allowed:
             assert inside.status_code in row.ok, (name, role, "inside", inside.status_code)
         else:
             assert inside.status_code in (403, 404), (name, role, "inside", inside.status_code)
         if row.kwargs and row.scoped and not row.public:
-            outside = _request(client_for(user), row, url_for(role, False))
+            outside = _request(client_for(user), row, url_for(role, False), world)
             assert outside.status_code in (403, 404), (name, role, "outside", outside.status_code)
 
 
