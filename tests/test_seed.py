@@ -14,13 +14,26 @@ from django.db import transaction
 from django.db.models import Max, Sum
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role
+from inspections import complaints as complaining
+from inspections.checklists import questions_for
+from inspections.models import (
+    ChecklistAnswer,
+    Complaint,
+    CorrectiveAction,
+    Evidence,
+    Inspection,
+    InspectionPlan,
+    InspectionSuspension,
+)
 from partnerships import rules as programme_rules
 from partnerships import selectors
 from partnerships import services as partnering
 from partnerships.models import FeePolicy, Partner, Programme, ProgrammeTeacher
 from reports.management.commands.seed_demo import (
+    COMPLAINTS,
     DEMO_LOGINS,
     DEMO_PASSWORD,
     FAMILY,
@@ -61,7 +74,7 @@ def seed_demo(*args) -> str:
 
 
 def row_counts() -> dict[str, int]:
-    labels = ("schools", "accounts", "auth", "guardian", "tutoring", "partnerships")
+    labels = ("schools", "accounts", "auth", "guardian", "tutoring", "partnerships", "inspections")
     return {
         model._meta.label: model.objects.count()
         for label in labels
@@ -107,7 +120,7 @@ def test_seed_demo_twice_duplicates_nothing(db, media_root):
     first = row_counts()
     students = dict(Student.objects.values_list("national_id", "full_name"))
     activities = dict(Activity.objects.values_list("pk", "updated_at"))
-    scans = sorted(media_root.rglob("*.pdf"))
+    scans = sorted([*media_root.rglob("*.pdf"), *media_root.rglob("*.png")])
     ledger = [(model, model.objects.count())
               for model in (Partner, Programme, ConsentEvent, ParentInvitation, Enrollment)]
     waiting = dict(Enrollment.objects.filter(status="waiting")
@@ -119,7 +132,7 @@ def test_seed_demo_twice_duplicates_nothing(db, media_root):
     assert row_counts() == first
     assert dict(Student.objects.values_list("national_id", "full_name")) == students
     assert dict(Activity.objects.values_list("pk", "updated_at")) == activities
-    assert sorted(media_root.rglob("*.pdf")) == scans
+    assert sorted([*media_root.rglob("*.pdf"), *media_root.rglob("*.png")]) == scans
     assert first["schools.Student"] > 0 and first["accounts.AuditEvent"] > 0
     for label in ("schools.MainSession", "schools.SubjectResult", "tutoring.TutoringClass",
                   "tutoring.TutoringClass_teachers", "schools.ActivitySlot",
@@ -129,7 +142,12 @@ def test_seed_demo_twice_duplicates_nothing(db, media_root):
                   "partnerships.PartnerEvent", "partnerships.Licence",
                   "partnerships.PartnerDocument", "partnerships.Programme",
                   "partnerships.ProgrammeTeacher", "partnerships.ProgrammeDocument",
-                  "schools.ParentInvitation"):
+                  "schools.ParentInvitation", "inspections.InspectionPlan",
+                  "inspections.Inspection", "inspections.TeamMember",
+                  "inspections.ChecklistAnswer", "inspections.Finding",
+                  "inspections.CorrectiveAction", "inspections.Evidence",
+                  "inspections.InspectionSuspension", "inspections.InspectionEvent",
+                  "inspections.Complaint", "inspections.ComplaintEvent"):
         assert first[label] > 0, label
 
 
@@ -547,7 +565,10 @@ class TestDemoCity:
         assert suspended.school.name == "Trường THCS Hồng Bàng"
         event = suspended.events.get(to_status="suspended")
         assert event.actor == user("so.gddt") and event.actor.role == Role.DEPARTMENT
-        assert "Kế hoạch 12/KH-SGDĐT" in event.reason and event.reference
+        assert "thanh tra đột xuất" in event.reason
+        # Suspended from the unannounced inspection, whose number its decision cites.
+        link = InspectionSuspension.objects.get(event=event)
+        assert event.reference == f"{link.inspection.code} · {link.inspection.reference}"
         assert suspended.enrollments.filter(status="enrolled").exists()
         assert not suspended.accepts_consent()
         assert partnering.may(user("so.gddt"), "resume", suspended)
@@ -694,6 +715,176 @@ class TestDemoCity:
             title = re.search(r'"(.+)"', who).group(1)
             assert title in page.content.decode()
         assert "đã hết chỗ: đồng ý thì vào danh sách chờ" in links[1][0]
+
+    # Inspections and complaints (issue 6).
+
+    def test_each_authority_has_a_plan_with_its_inspections(self, demo):
+        year = SchoolYear.objects.get(name="2026-2027")
+        today = timezone.localdate()
+        department, committee = user("so.gddt"), user("ubnd.hongbang")
+        plan = InspectionPlan.objects.get(authority="department")
+        assert plan.school_year == year and plan.unit.code == "31"
+        assert set(plan.scopes) == {"tutoring", "programmes", "fees", "consent"}
+        assert plan.created_by == department
+        inspections = plan.inspections.all()
+        assert inspections.count() == 3
+        assert {i.kind for i in inspections} == {"periodic"}
+        for inspection in inspections:
+            assert year.start <= inspection.planned_start <= inspection.planned_end <= year.end
+            assert inspection.authority == "department"
+        closed = inspections.get(status="closed")
+        assert closed.school.managed_by_department
+        lead = closed.team.get(is_lead=True).user
+        assert lead == user("thanhtra") and closed.signed_by == lead
+        assert closed.started_at <= closed.concluded_at <= closed.closed_at
+        assert closed.conclusion and closed.answers.count() == len(questions_for(closed))
+        assert closed.findings.count() == 2
+        actions = CorrectiveAction.objects.filter(finding__inspection=closed)
+        assert actions.exists() and set(actions.values_list("status", flat=True)) == {"accepted"}
+        assert all(a.answered_by == closed.school.head and a.reviewed_by == lead for a in actions)
+        assert Evidence.objects.filter(action__in=actions).exists()
+        assert [e.action for e in closed.events.filter(
+            action__in=["start", "record", "conclude", "follow_up", "close"])] == [
+            "start", "record", "conclude", "follow_up", "close"]
+        # The next visit is planned ahead (the demo keeps dates within its school year).
+        planned = inspections.filter(status="planned").order_by("planned_start")
+        assert planned.count() == 2
+        assert planned[0].planned_start > today or planned[0].planned_start == year.end
+        plan = InspectionPlan.objects.get(authority="committee")
+        assert plan.created_by == committee and plan.unit.code == "31001"
+        (own,) = plan.inspections.all()
+        assert own.school.level == SchoolLevel.LOWER_SECONDARY and own.school.unit == plan.unit
+        assert not own.school.managed_by_department
+        assert [m.user for m in own.team.all()] == [committee]
+        assert list(policy.visible(committee, InspectionPlan)) == [plan]
+        assert set(policy.visible(committee, Inspection)) == {own}
+        assert set(policy.visible(department, Inspection)) == set(Inspection.objects.all())
+
+    def test_the_unannounced_inspection_of_the_demo_head_is_under_way(self, demo):
+        inspector, head, department = (user("thanhtra"), user("hieutruong.thcs.hongbang"),
+                                       user("so.gddt"))
+        (inspection,) = Inspection.objects.filter(kind="unannounced")
+        assert inspection.school.head == head
+        assert (inspection.status, inspection.authority, inspection.trigger) == (
+            "in_progress", "department", "complaint")
+        assert inspection.started_at and inspection.plan is None
+        assert [(m.user, m.is_lead) for m in inspection.team.all()] == [(inspector, True)]
+        # The checklist half done, with "no" answers that say why.
+        answers = inspection.answers.all()
+        assert 0 < answers.count() < len(questions_for(inspection))
+        noes = answers.filter(answer="no")
+        assert noes.count() >= 2 and all(a.note for a in noes)
+        assert all(a.answered_by == inspector for a in answers)
+        # Two findings; the one about the programme carries the team's photo and document.
+        findings = inspection.findings.all()
+        assert findings.count() == 2 and all(f.created_by == inspector for f in findings)
+        about = findings.get(activity__isnull=False)
+        assert about.activity.kind == "programme" and about.answer.answer == "no"
+        files = {e.file.name.rsplit(".", 1)[1]: e for e in about.evidence.all()}
+        assert set(files) == {"pdf", "png"}
+        for kind, evidence in files.items():
+            with evidence.file.open("rb") as scan:
+                assert scan.read().startswith({"pdf": b"%PDF-1.4", "png": b"\x89PNG"}[kind])
+        # Its corrective actions: one answered and awaiting review, one open, one overdue.
+        actions = CorrectiveAction.objects.filter(finding__inspection=inspection)
+        today = timezone.localdate()
+        answered = actions.get(status="answered")
+        assert answered.answered_by == head and answered.response and answered.evidence.exists()
+        open_actions = actions.filter(status="open")
+        assert sorted(a.is_overdue for a in open_actions) == [False, True]
+        overdue = open_actions.get(due_date__lt=today)
+        assert overdue.is_overdue and open_actions.get(due_date__gt=today)
+        # Who sees what: the inspector reviews, the authority sees the overdue action, the
+        # head answers and sees the findings, never the team's checklist.
+        assert policy.can(inspector, "inspection.work", answered)
+        assert answered in CorrectiveAction.objects.filter(
+            finding__inspection__team__user=inspector, status="answered")
+        assert overdue in policy.visible(department, CorrectiveAction).filter(
+            status="open", due_date__lt=today)
+        assert policy.can(head, "action.answer", overdue)
+        assert inspection in policy.visible(head, Inspection)
+        assert not policy.visible(head, ChecklistAnswer).exists()
+        assert not policy.visible(user("ubnd.lechan"), Inspection).filter(pk=inspection.pk)
+        # The Department suspended the programme from it.
+        (link,) = inspection.suspensions.select_related("event__activity", "event__actor")
+        assert link.event.activity.pk == about.activity.pk and link.event.actor == department
+        assert link.event.activity.status == "suspended"
+        assert "1 trả lời khắc phục chờ xem xét" in what_they_see(inspector)
+        assert "1 cuộc thanh tra đang tiến hành" in what_they_see(inspector)
+        assert "1 biện pháp khắc phục quá hạn" in what_they_see(department)
+        assert "2 biện pháp khắc phục phải trả lời" in what_they_see(head)
+        assert "1 quá hạn, 1 chờ đoàn xem xét" in demo
+
+    def test_complaints_reach_the_managing_authority_of_their_school(self, demo):
+        complaints = Complaint.objects.select_related("school__unit")
+        assert complaints.count() == len(COMPLAINTS) >= 5
+        assert complaints.values("school").distinct().count() >= 5
+        assert complaints.values("category").distinct().count() >= 3
+        assert {c.school.managed_by_department for c in complaints} == {True, False}
+        assert Counter(c.status for c in complaints) == {"received": 3, "in_progress": 3,
+                                                           "closed": 1}
+        committees = {u.username: u for u in User.objects.filter(role=Role.COMMITTEE)}
+        department = user("so.gddt")
+        for complaint in complaints:
+            assert complaining.clean_code(complaint.code) == complaint.code
+            if complaint.is_anonymous:
+                assert not (complaint.name or complaint.phone or complaint.email
+                            or complaint.submitted_by)
+            else:
+                assert complaint.name and (complaint.phone or complaint.email)
+            authority = (department if complaint.school.managed_by_department else
+                         next(u for u in committees.values()
+                              if policy.scope_units(u).filter(pk=complaint.school.unit_id)))
+            queues = [u for u in [department, *committees.values()]
+                      if policy.visible(u, Complaint).filter(pk=complaint.pk).exists()]
+            assert queues == [authority], complaint.school
+            assert not policy.visible(complaint.school.head, Complaint).exists()
+            assert complaint.events.filter(action="received", is_public=True).exists()
+        assert complaints.filter(is_anonymous=True).count() >= 2
+        # The demo mother complained, signed in, about her son's school.
+        mine = complaints.get(submitted_by=user("phuhuynh"))
+        assert mine.school.students.filter(national_id__in=FAMILY_CODES).exists()
+        # Linked by the Department to the inspection planned there.
+        assert mine.inspection.school == mine.school and mine.inspection.status == "planned"
+        assert mine.status == "in_progress"
+        # Assigned to the Department's inspector, who sees it.
+        inspector = user("thanhtra")
+        (assigned,) = policy.visible(inspector, Complaint)
+        assert assigned.assigned_to == inspector and assigned.status == "in_progress"
+        assert assigned.activity and "1 phản ánh được giao" in what_they_see(inspector)
+        # The ward committee's queue: the complaint it closed with an answer, one to handle.
+        committee = committees["ubnd.hongbang"]
+        queue = policy.visible(committee, Complaint)
+        assert queue.count() == 2 and queue.exclude(status="closed").count() == 1
+        closed = queue.get(status="closed")
+        assert closed.is_anonymous and closed.answer and closed.closed_at
+        assert closed.activity.status == "suspended"
+        assert list(closed.events.filter(is_public=True).values_list("action", flat=True)) == [
+            "received", "in_progress", "closed"]
+        assert "1 phản ánh chờ xử lý" in what_they_see(committee)
+
+    def test_the_printed_tracking_code_follows_an_anonymous_complaint(self, demo):
+        (code,) = re.findall(r"/complaints/track/ — mã (\S+) \(phản ánh ẩn danh", demo)
+        complaint = Complaint.objects.get(code=code)
+        assert complaint.is_anonymous and complaint.status == "closed"
+        page = Client().post(reverse("inspections:complaint_track"), {"code": code.lower()})
+        assert page.status_code == 200
+        assert complaint.answer in page.content.decode()
+        assert "3 mới nhận, 3 đang xử lý, 1 đã trả lời và đóng" in demo
+
+    def test_the_home_pages_list_the_inspection_tasks(self, demo):
+        for username, url in [
+            ("thanhtra", reverse("inspections:action_list") + "?status=answered"),
+            ("so.gddt", reverse("inspections:action_list") + "?overdue=1"),
+            ("hieutruong.thcs.hongbang", reverse("inspections:action_list") + "?status=open"),
+            ("ubnd.hongbang", reverse("inspections:complaint_list")),
+        ]:
+            tasks = home_summary(user(username))["tasks"]
+            assert url in {t["url"] for t in tasks}, username
+        client = Client()
+        client.force_login(user("thanhtra"))
+        for inspection in policy.visible(user("thanhtra"), Inspection):
+            assert client.get(inspection.get_absolute_url()).status_code == 200
 
 
 def test_seed_scale_creates_schools_students_and_scoped_staff(db):

@@ -23,12 +23,26 @@ through their personal links, filling a small programme and leaving two on its w
 list. Two programmes carry signs the risk page flags (nearly a whole class, all on paper
 forms). The father has no account: the school printed him an activation code, published
 here like the password (``FATHER_CODE``), and the command prints personal links to try.
+
+Inspections and complaints go through ``inspections.services`` and ``inspections.complaints``
+(``INSPECTIONS``, ``COMPLAINTS``). The Department's plan for the year holds a visit done and
+closed (findings, actions answered and accepted, the conclusion signed) and two to come; the
+ward committee's plan one visit of its lower-secondary school. Parents' complaints about the
+life-skills programme of the demo head's school led the Department's inspector there
+unannounced: the visit is under way, the checklist half answered, two findings recorded with
+the team's photo and document, and of their corrective actions one is answered and awaits the
+inspector's review, one is open and one is past its deadline; the Department suspended the
+programme from the inspection. Seven complaints about seven schools reach the Department or
+the committees; one anonymous complaint is closed with an answer, and the command prints its
+tracking code. Dates count from the day the command runs, within the demo's school year.
 """
 
 import datetime
 import random
+import struct
 import textwrap
 import unicodedata
+import zlib
 from collections import Counter
 from importlib import import_module
 from typing import NamedTuple
@@ -44,6 +58,20 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import Role
+from inspections import complaints as complaining
+from inspections import services as inspecting
+from inspections.access import authority_of
+from inspections.checklists import ensure_default_checklist, questions_for
+from inspections.models import (
+    ChecklistAnswer,
+    Complaint,
+    CorrectiveAction,
+    Finding,
+    Inspection,
+    InspectionPlan,
+    InspectionSuspension,
+    Scope,
+)
 from partnerships import services as partnering
 from partnerships.models import (
     Licence,
@@ -653,6 +681,9 @@ class ProgrammeSpec(NamedTuple):
     capacity: int = 35
     reason: str = ""  # why the authority returned, refused or suspended it
     reference: str = ""  # of the suspension
+    # The decision number of the inspection the Department suspends it from (INSPECTIONS),
+    # once that inspection is under way, rather than straight after its approval.
+    suspended_from: str = ""
     # Students put forward and the parents' answers on the paper form: the last ``declined``
     # of them said no, the others yes.
     roster: int = 0
@@ -676,17 +707,20 @@ PROGRAMMES = [
                   "phố cảng), theo giáo trình của đơn vị liên kết đã được thẩm định; không dạy "
                   "trước chương trình, không dùng kết quả để đánh giá môn Tiếng Anh.",
                   decision="45/QĐ-UBND", capacity=30, roster=10, declined=2),
-    # Suspended after parents complained: nearly every student of grades 6 and 7 was put
-    # forward, with paper forms the teachers collected; the risk page shows it.
+    # Nearly every student of grades 6 and 7 was put forward, with paper forms the teachers
+    # collected (the risk page shows it); parents complained, and the Department suspends it
+    # from the unannounced inspection that followed (INSPECTIONS).
     ProgrammeSpec("thcs.hongbang", "Kỹ năng sống: Tự tin và an toàn", "hatgiong", Kind.LIFE_SKILLS,
                   (6, 7), 180_000, weekly((THU,), "16:50", "17:35", 1, "Phòng đa năng"),
                   (PHUONG_THAO, VAN_TUNG),
                   "Kỹ năng tự bảo vệ, phòng chống đuối nước và xâm hại, làm việc nhóm, "
                   "thuyết trình trước lớp theo Thông tư 04/2014/TT-BGDĐT.",
                   status=Status.SUSPENDED, decision="38/QĐ-UBND", capacity=25,
-                  reason="Tạm dừng để thanh tra theo Kế hoạch 12/KH-SGDĐT: cha mẹ học sinh phản "
-                         "ánh việc vận động học sinh lớp 6, 7 tham gia chương trình.",
-                  reference="Quyết định 231/QĐ-SGDĐT ngày 20/11/2026", roster=12),
+                  reason="Tạm dừng theo kết quả thanh tra đột xuất: phiếu đăng ký của học sinh "
+                         "lớp 6, 7 do giáo viên chủ nhiệm phát và thu hộ, cha mẹ học sinh phản "
+                         "ánh bị vận động tham gia; tạm dừng đến khi nhà trường tổ chức lại việc "
+                         "đăng ký tự nguyện.",
+                  suspended_from="231/QĐ-SGDĐT", roster=12),
     ProgrammeSpec("thcs.hongbang", "Giáo dục STEM: Robot và cảm biến", "duyenhai", Kind.STEM,
                   (7, 9), 320_000, weekly((FRI,), "17:00", "18:30", 2, "Phòng Công nghệ"),
                   (DUC_ANH, HAI_YEN),
@@ -820,6 +854,296 @@ PROGRAMME_STATUS_WORDS = {
 KIN = {"father": "Cha", "mother": "Mẹ", "guardian": "Người giám hộ"}
 
 
+# --- Inspections and complaints --------------------------------------------------------
+# Made through ``inspections.services`` and ``inspections.complaints`` by the demo's
+# officials, heads and families, so that their history and audit are the real ones. The demo
+# runs on any day: inspection dates and deadlines count from the day it runs, kept within the
+# demo's school year; a plan is found again by its authority, year and number, an inspection
+# by its decision number, a complaint by its school and text, and each is left as it is.
+
+
+class PlanSpec(NamedTuple):
+    official: str  # username; the plan is their authority's
+    unit: str  # code of the unit it covers
+    reference: str  # with the authority and the year, what a second run finds it by
+    title: str
+    scopes: tuple[str, ...]
+
+
+INSPECTION_PLANS = [
+    PlanSpec("so.gddt", PROVINCE_CODE, "12/KH-SGDĐT",
+             "Kế hoạch thanh tra, kiểm tra dạy thêm, học thêm và liên kết giáo dục năm học "
+             f"{CURRENT_YEAR}",
+             (Scope.TUTORING, Scope.PROGRAMMES, Scope.FEES, Scope.CONSENT)),
+    PlanSpec("ubnd.hongbang", "31001", "05/KH-UBND",
+             "Kế hoạch kiểm tra dạy thêm, học thêm và liên kết giáo dục trên địa bàn phường "
+             f"Hồng Bàng năm học {CURRENT_YEAR}",
+             (Scope.TUTORING, Scope.PROGRAMMES, Scope.CONSENT)),
+]
+
+
+class ActionSpec(NamedTuple):
+    """A corrective action: set ``due`` days from the day the demo runs; ``outcome`` is what
+    became of it: "open", "overdue" (its deadline passed), "answered" by the head and
+    awaiting the team's review, or "accepted"."""
+
+    description: str
+    due: int
+    responsible: str
+    outcome: str = "open"
+    response: str = ""
+    response_file: str = ""  # a photo (.png) or document (.pdf) the head attaches
+
+
+class FindingSpec(NamedTuple):
+    category: str
+    severity: str
+    title: str
+    description: str
+    legal_basis: str
+    responsible: str
+    actions: tuple[ActionSpec, ...]
+    question: int = 0  # the order of the checklist question it comes from
+    activity: str = ""  # title of the activity concerned, of the inspected school
+    responsible_user: str = ""  # username of a staff member of the school
+    files: tuple[str, ...] = ()  # the team's evidence: .pdf or .png names
+
+
+class InspectionSpec(NamedTuple):
+    reference: str  # the decision number; what a second run finds the inspection by
+    school: str  # slug
+    ordered_by: str  # username of the official of the inspecting authority
+    team: tuple[str, ...]  # usernames, the head of the team first
+    scopes: tuple[str, ...]
+    start: int  # days from the day the demo runs
+    days: int  # how long the visit lasts
+    kind: str = Inspection.Kind.PERIODIC
+    trigger: str = Inspection.Trigger.PLAN
+    plan: str = ""  # the plan's number, for an inspection of a plan
+    # How far it went: "planned", "started" (the team at work) or "closed" (concluded, its
+    # actions answered and accepted).
+    stage: str = "planned"
+    answers: tuple[tuple[int, str, str], ...] = ()  # (question order, answer, note)
+    findings: tuple[FindingSpec, ...] = ()
+    conclusion: str = ""
+    sanctions: str = ""
+
+
+Answer = ChecklistAnswer.Answer
+YES, NO, NA = Answer.YES, Answer.NO, Answer.NOT_APPLICABLE
+CIRCULAR_29 = "Thông tư 29/2024/TT-BGDĐT"
+CITY_DIRECTIVE = "Chỉ thị của UBND thành phố về dạy thêm, học thêm và liên kết giáo dục"
+ALL_SCOPES = (Scope.TUTORING, Scope.PROGRAMMES, Scope.FEES, Scope.CONSENT)
+
+INSPECTIONS = [
+    # The Department's plan: a visit done, its actions accepted and the inspection closed…
+    InspectionSpec(
+        "198/QĐ-SGDĐT", "thpt.lechan", "so.gddt", ("thanhtra", "so.gddt"), ALL_SCOPES,
+        start=-42, days=3, plan="12/KH-SGDĐT", stage="closed",
+        answers=(
+            (1, YES, ""), (2, YES, ""), (3, YES, ""), (4, YES, ""),
+            (5, NA, "Trường không có học sinh tiểu học."),
+            (6, NO, "Một giáo viên Toán đã báo cáo dạy thêm ngoài nhà trường nhưng đồng thời "
+                    "điều hành cơ sở dạy thêm do chồng đứng tên đăng ký kinh doanh."),
+            (7, YES, ""),
+            (8, NO, "Mức thu của chương trình Tiếng Anh luyện kỹ năng đúng quyết định phê duyệt "
+                    "nhưng chưa được niêm yết tại trường."),
+            (9, YES, ""), (10, YES, ""),
+            (11, NA, "Chương trình đang thực hiện không có giáo viên nước ngoài."),
+            (12, YES, ""), (13, YES, ""),
+        ),
+        findings=(
+            FindingSpec(
+                Finding.Category.TUTORING, "serious",
+                "Giáo viên tham gia điều hành cơ sở dạy thêm ngoài nhà trường",
+                "Giáo viên Toán của trường đã nộp báo cáo dạy thêm ngoài nhà trường (mẫu 03) "
+                "nhưng đồng thời trực tiếp điều hành Trung tâm Bồi dưỡng Kiến thức Tương Lai, "
+                "cơ sở do chồng đứng tên đăng ký kinh doanh.",
+                f"{CIRCULAR_29}, Điều 4 khoản 2", "Giáo viên Toán; Hiệu trưởng nhà trường",
+                (ActionSpec("Giáo viên chấm dứt việc tham gia điều hành cơ sở dạy thêm; Hiệu "
+                            "trưởng báo cáo bằng văn bản kèm cam kết của giáo viên.", 14,
+                            "Hiệu trưởng", "accepted",
+                            "Giáo viên đã thôi tham gia điều hành cơ sở, có xác nhận của cơ sở; "
+                            "nhà trường đã họp tổ chuyên môn quán triệt Thông tư 29/2024.",
+                            "bao-cao-khac-phuc-giao-vien.pdf"),),
+                question=6, responsible_user="giaovien2.thpt.lechan"),
+            FindingSpec(
+                Finding.Category.FEES, "minor",
+                "Chưa niêm yết công khai mức thu của chương trình liên kết",
+                "Mức thu 450.000 đồng/tháng của chương trình Tiếng Anh luyện kỹ năng đúng quyết "
+                "định phê duyệt nhưng chưa được niêm yết tại bảng tin và trên trang thông tin "
+                "điện tử của trường.",
+                f"{CITY_DIRECTIVE}; công khai, giải trình (P6)", "Hiệu trưởng nhà trường",
+                (ActionSpec("Niêm yết mức thu, lịch học và đơn vị liên kết của chương trình tại "
+                            "bảng tin và trên trang thông tin điện tử của trường.", 10,
+                            "Hiệu trưởng", "accepted",
+                            "Đã niêm yết tại bảng tin tầng 1 và đăng trên trang thông tin điện "
+                            "tử của trường."),),
+                question=8, activity="Tiếng Anh luyện kỹ năng"),
+        ),
+        conclusion="Nhà trường tổ chức dạy thêm trong trường đúng quy định: không thu tiền, "
+                   "đúng đối tượng, không quá 2 tiết mỗi tuần. Chương trình liên kết đã được Sở "
+                   "phê duyệt, tổ chức ngoài giờ chính khóa, có đơn tự nguyện của cha mẹ học "
+                   "sinh. Tồn tại: một giáo viên tham gia điều hành cơ sở dạy thêm ngoài nhà "
+                   "trường; mức thu của chương trình liên kết chưa được niêm yết.",
+        sanctions="Yêu cầu Hiệu trưởng khắc phục các tồn tại và báo cáo kết quả; nhắc nhở "
+                  "giáo viên có liên quan."),
+    # … and two visits to come.
+    InspectionSpec("236/QĐ-SGDĐT", "thpt.hongbang", "so.gddt", ("thanhtra",),
+                   (Scope.PROGRAMMES, Scope.FEES, Scope.CONSENT), start=30, days=2,
+                   plan="12/KH-SGDĐT"),
+    InspectionSpec("241/QĐ-SGDĐT", "gdtx.haiphong", "so.gddt", ("thanhtra", "so.gddt"),
+                   (Scope.TUTORING, Scope.FEES), start=58, days=2, plan="12/KH-SGDĐT"),
+    # The ward's committee inspects the lower-secondary school it manages.
+    InspectionSpec("77/QĐ-UBND", "thcs.hongbang", "ubnd.hongbang", ("ubnd.hongbang",),
+                   (Scope.TUTORING, Scope.PROGRAMMES, Scope.CONSENT), start=21, days=1,
+                   plan="05/KH-UBND"),
+    # Parents complained that their children were pushed into a life-skills programme: the
+    # Department's inspector arrives unannounced at the demo head's school. The checklist is
+    # half done, two findings are recorded, and of their corrective actions the head answered
+    # one (the inspector reviews it), one is open and one is past its deadline. The
+    # Department suspends the programme from the inspection.
+    InspectionSpec(
+        "231/QĐ-SGDĐT", "thcs.hongbang", "so.gddt", ("thanhtra",), ALL_SCOPES,
+        start=0, days=3, kind=Inspection.Kind.UNANNOUNCED, trigger=Inspection.Trigger.COMPLAINT,
+        stage="started",
+        answers=(
+            (1, NO, "Kế hoạch dạy thêm năm học đã được Hiệu trưởng duyệt nhưng chưa niêm yết, "
+                    "chưa đăng trên trang thông tin điện tử của trường."),
+            (2, YES, "Lớp phụ đạo Toán 7: đúng danh sách học sinh chưa đạt học kỳ II."),
+            (3, YES, ""),
+            (7, YES, "Lớp phụ đạo không thu tiền."),
+            (9, YES, ""), (10, YES, ""),
+            (12, YES, "Có phiếu đăng ký của cha mẹ, nhưng toàn bộ phiếu của chương trình kỹ năng "
+                      "sống do giáo viên chủ nhiệm phát và thu hộ."),
+            (13, NO, "Ba phụ huynh lớp 6A2, 7A1 cho biết đã ký vì giáo viên nhắc tên học sinh "
+                     "chưa nộp phiếu trước lớp."),
+        ),
+        findings=(
+            FindingSpec(
+                Finding.Category.CONSENT, "serious",
+                "Vận động học sinh lớp 6, 7 tham gia chương trình liên kết kỹ năng sống",
+                "Phiếu đăng ký chương trình do giáo viên chủ nhiệm phát và thu hộ tại lớp; gần "
+                "như toàn bộ học sinh lớp 6, 7 được đưa vào danh sách; cha mẹ học sinh phản ánh "
+                "giáo viên nhắc tên học sinh chưa nộp phiếu trước lớp.",
+                f"{CIRCULAR_29}, Điều 3; {CITY_DIRECTIVE} (P1)",
+                "Hiệu trưởng; giáo viên chủ nhiệm các lớp 6A2, 7A1",
+                (ActionSpec("Tổ chức lại việc đăng ký: thông báo cho cha mẹ học sinh lớp 6, 7 "
+                            "quyền tự nguyện tham gia, chỉ nhận đăng ký trực tuyến hoặc phiếu do "
+                            "cha mẹ tự nộp.", 30, "Hiệu trưởng"),
+                 ActionSpec("Hiệu trưởng báo cáo giải trình bằng văn bản việc giáo viên chủ "
+                            "nhiệm phát và thu hộ phiếu đăng ký.", -3, "Hiệu trưởng", "overdue")),
+                question=13, activity="Kỹ năng sống: Tự tin và an toàn",
+                responsible_user="hieutruong.thcs.hongbang",
+                files=("bien-ban-lam-viec-voi-cha-me-hoc-sinh.pdf", "anh-phieu-dang-ky.png")),
+            FindingSpec(
+                Finding.Category.TUTORING, "minor",
+                "Chưa công khai kế hoạch dạy thêm trong nhà trường",
+                "Kế hoạch dạy thêm năm học đã được Hiệu trưởng duyệt nhưng chưa niêm yết tại "
+                "trường, chưa đăng trên trang thông tin điện tử của trường.",
+                f"{CIRCULAR_29}, Điều 5 khoản 3", "Hiệu trưởng nhà trường",
+                (ActionSpec("Niêm yết kế hoạch dạy thêm tại bảng tin và đăng trên trang thông tin "
+                            "điện tử của trường.", 7, "Hiệu trưởng", "answered",
+                            "Đã niêm yết kế hoạch dạy thêm tại bảng tin tầng 1 và đăng trên "
+                            "trang thông tin điện tử của trường; gửi kèm ảnh chụp bảng tin.",
+                            "anh-bang-tin.png"),),
+                question=1),
+        ),
+    ),
+]
+# The programme the Department suspends from an inspection, with the spec's reason.
+SUSPENDED_FROM_INSPECTION = [spec for spec in PROGRAMMES if spec.suspended_from]
+
+
+class ComplaintSpec(NamedTuple):
+    """A complaint as its author filed it (anonymous when ``name`` is empty; ``parent``: the
+    demo mother signed in) and what the authority did since: ``handling`` is a list of
+    (step, username, argument) with step "assign" (argument: the assignee's username),
+    "answer", "close" (the answer) or "link" (the inspection's decision number)."""
+
+    school: str  # slug
+    category: str
+    description: str  # with the school, what a second run finds the complaint by
+    activity: str = ""  # title
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+    parent: bool = False
+    handling: tuple[tuple[str, str, str], ...] = ()
+
+
+LIFE_SKILLS_COMPLAINT = (
+    "Con tôi học lớp 6A2. Cô chủ nhiệm phát phiếu đăng ký chương trình kỹ năng sống ngay tại "
+    "lớp, hôm sau nhắc tên những bạn chưa nộp phiếu trước cả lớp. Tôi không muốn cho con học "
+    "nhưng sợ con bị để ý nên đã ký. Đề nghị kiểm tra việc vận động học sinh tham gia."
+)
+COMPLAINTS = [
+    # The complaint that led to the unannounced inspection: anonymous, handled by the ward
+    # committee (the school's managing authority) and closed with an answer once the
+    # Department suspended the programme. Its tracking code is printed for testers.
+    ComplaintSpec(
+        "thcs.hongbang", Complaint.Category.COERCION, LIFE_SKILLS_COMPLAINT,
+        activity="Kỹ năng sống: Tự tin và an toàn",
+        handling=(("assign", "ubnd.hongbang", "ubnd.hongbang"),
+                  ("close", "ubnd.hongbang",
+                   "UBND phường đã chuyển phản ánh tới Sở Giáo dục và Đào tạo. Đoàn thanh tra "
+                   "của Sở đã kiểm tra đột xuất nhà trường, xác định việc giáo viên phát và thu "
+                   "hộ phiếu đăng ký, và Sở đã tạm dừng chương trình. Nhà trường phải tổ chức "
+                   "lại việc đăng ký theo nguyện vọng của cha mẹ học sinh."))),
+    # A named parent, about fees at a school the Department manages: assigned to its inspector.
+    ComplaintSpec(
+        "thpt.lechan", Complaint.Category.FEES,
+        "Ngoài học phí 450.000 đồng/tháng, lớp Tiếng Anh luyện kỹ năng thu thêm 600.000 đồng "
+        "tiền giáo trình và đề thi thử, không có biên lai. Đề nghị Sở kiểm tra khoản thu này.",
+        activity="Tiếng Anh luyện kỹ năng", name="Lương Thị Hải Yến", phone="0912468357",
+        handling=(("assign", "so.gddt", "thanhtra"),)),
+    # The demo mother, signed in, about her son's school: linked to the inspection planned
+    # there next month.
+    ComplaintSpec(
+        "thpt.hongbang", Complaint.Category.OTHER,
+        "Giáo viên bộ môn gợi ý học sinh lớp 10 đăng ký học thêm tại nhà cô vào buổi tối, "
+        "nói rằng đề kiểm tra sẽ có dạng bài đã học ở đó. Tôi đề nghị nhà trường và Sở làm rõ.",
+        parent=True, handling=(("link", "so.gddt", "236/QĐ-SGDĐT"),)),
+    # Just received, in the ward committee's queue.
+    ComplaintSpec(
+        "mn.hoaphuong", Complaint.Category.FEES,
+        "Lớp 5 tuổi thu mỗi tháng 150.000 đồng gọi là tiền làm quen tiếng Anh, nhà trường không "
+        "thông báo văn bản nào và không có biên lai. Đề nghị công khai khoản thu này."),
+    # Answered by the commune's committee, still being handled.
+    ComplaintSpec(
+        "thcs.anduong", Complaint.Category.QUALITY,
+        "Lớp phụ đạo Ngữ văn 7 nhiều buổi đổi lịch sát giờ, có buổi học sinh chờ mà không có "
+        "giáo viên. Gia đình ở xa nên đưa đón rất vất vả.",
+        name="Đinh Văn Long", phone="0389215746", email="dinhvanlong@example.com",
+        handling=(("answer", "ubnd.anduong",
+                   "UBND xã đã đề nghị nhà trường giữ lịch học đã công bố và báo trước ít nhất "
+                   "một ngày khi phải đổi buổi; nhà trường sẽ trả lời gia đình trong tuần."),)),
+    ComplaintSpec(
+        "th.tranquoctoan", Complaint.Category.QUALITY,
+        "Lớp tiếng Anh với giáo viên nước ngoài có 40 học sinh, giáo viên nước ngoài chỉ dạy "
+        "nửa buổi, còn lại trợ giảng cho học sinh xem video."),
+    ComplaintSpec(
+        "thcs-thpt.nbk", Complaint.Category.FEES,
+        "Học phí luyện thi IELTS 2.000.000 đồng/tháng, phải nộp trước cả học kỳ, không được "
+        "hoàn lại nếu học sinh nghỉ giữa chừng."),
+]
+# The complaint whose tracking code the command prints, for a tester to follow it.
+TRACKED_COMPLAINT = COMPLAINTS[0]
+INSPECTION_STATUS_WORDS = {
+    Inspection.Status.PLANNED: "đã lên kế hoạch",
+    Inspection.Status.IN_PROGRESS: "đang tiến hành",
+    Inspection.Status.FINDINGS_RECORDED: "đã ghi nhận phát hiện",
+    Inspection.Status.CONCLUDED: "đã kết luận",
+    Inspection.Status.FOLLOW_UP: "đang theo dõi khắc phục",
+    Inspection.Status.CLOSED: "đã kết thúc",
+}
+COMPLAINT_STATUS_WORDS = {
+    Complaint.Status.RECEIVED: "mới nhận",
+    Complaint.Status.IN_PROGRESS: "đang xử lý",
+    Complaint.Status.CLOSED: "đã trả lời và đóng",
+}
+
+
 def ensure_rule_policy() -> None:
     """The Circular 29/2024 rule version that migration tutoring 0002 adds, put back after a
     flush (the function itself skips it when present)."""
@@ -868,6 +1192,35 @@ def pdf_file(lines: list[str], name: str) -> ContentFile:
     scan = ContentFile(consent_form_pdf(wrapped), name=name)
     validate_scan(scan)
     return scan
+
+
+def png_image(width: int = 64, height: int = 48) -> bytes:
+    """A small grey photo of a page: light paper with a few dark lines of "text"."""
+    paper, ink = b"\xee\xea\xe0", b"\x3a\x3a\x48"
+    rows = []
+    for y in range(height):
+        text = y % 8 in (5, 6) and 6 <= y < height - 6
+        line = [ink if text and 6 <= x < width - 6 - (y * 7) % 17 else paper
+                for x in range(width)]
+        rows.append(b"\x00" + b"".join(line))
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + tag + data
+                + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"".join(rows))) + chunk(b"IEND", b""))
+
+
+def evidence_file(name: str, lines: list[str]) -> ContentFile:
+    """A photo (``.png``) or a scanned document (``.pdf``, with ``lines``), checked as an
+    upload is."""
+    if name.endswith(".png"):
+        photo = ContentFile(png_image(), name=name)
+        validate_scan(photo)
+        return photo
+    return pdf_file(lines, name)
 
 
 def money(amount: int) -> str:
@@ -956,6 +1309,7 @@ class DemoCity:
         self.partnerships()
         self.family_answers()
         self.father_invitation()
+        self.inspections()
 
     def units(self):
         self.province = upsert(
@@ -1368,6 +1722,186 @@ class DemoCity:
             guardians=[father.pk], invitations=[invitation.pk],
         )
 
+    def inspections(self):
+        """The authorities' plans and inspections, the complaints of families and the
+        public, and what the officials did with them (``INSPECTIONS``, ``COMPLAINTS``). The
+        complaints come first, as one of them led to an inspection; the authorities handle
+        them once the inspections are made."""
+        ensure_default_checklist()
+        year = self.years[CURRENT_YEAR]
+        plans = {spec.reference: self.inspection_plan(spec, year) for spec in INSPECTION_PLANS}
+        filed = [(spec, self.complaint(spec)) for spec in COMPLAINTS]
+        for spec in INSPECTIONS:
+            school = self.school_by_slug[spec.school]
+            if not Inspection.objects.filter(school=school, reference=spec.reference).exists():
+                self.inspection(spec, school, plans, year)
+        for spec, complaint in filed:
+            if complaint is not None:
+                self.complaint_handling(spec, complaint)
+
+    @staticmethod
+    def inspection_day(year: SchoolYear, days: int) -> datetime.date:
+        """``days`` from the day the demo runs, kept within the school year: the demo runs on
+        any day, its school year is fixed."""
+        day = timezone.localdate() + datetime.timedelta(days=days)
+        return min(max(day, year.start), year.end)
+
+    def inspection_plan(self, spec: PlanSpec, year: SchoolYear) -> InspectionPlan:
+        official = User.objects.get(username=spec.official)
+        unit = AdministrativeUnit.objects.get(code=spec.unit)
+        plan = InspectionPlan.objects.filter(
+            authority=authority_of(official), unit=unit, school_year=year,
+            reference=spec.reference,
+        ).first()
+        if plan is not None:
+            return plan
+        return inspecting.plan_save(actor=official, plan=InspectionPlan(
+            unit=unit, school_year=year, title=spec.title, reference=spec.reference,
+            scopes=list(spec.scopes),
+        ))
+
+    def inspection(self, spec: InspectionSpec, school: School, plans, year: SchoolYear):
+        """Ordered by the authority; started by its team, who answer the checklist, record the
+        findings and set corrective actions; the head answers them; the team reviews, the
+        head of the team signs the conclusion and the authority closes it."""
+        officials = User.objects.in_bulk([spec.ordered_by, *spec.team], field_name="username")
+        authority, team = officials[spec.ordered_by], [officials[u] for u in spec.team]
+        lead = team[0]
+        inspection = inspecting.inspection_save(
+            actor=authority,
+            inspection=Inspection(
+                plan=plans.get(spec.plan), school=school, kind=spec.kind, trigger=spec.trigger,
+                scopes=list(spec.scopes), reference=spec.reference,
+                planned_start=self.inspection_day(year, spec.start),
+                planned_end=self.inspection_day(year, spec.start + spec.days - 1),
+            ),
+            team=team, lead=lead,
+        )
+        if spec.stage == "planned":
+            return
+        inspection = inspecting.inspection_transition(actor=lead, inspection=inspection,
+                                                      name="start")
+        questions = {q.order: q for q in questions_for(inspection)}
+        answers = {
+            order: inspecting.checklist_answer(actor=lead, inspection=inspection,
+                                               question=questions[order], answer=answer,
+                                               note=note)
+            for order, answer, note in spec.answers if order in questions
+        }
+        actions = []
+        for finding_spec in spec.findings:
+            finding = self.finding(finding_spec, inspection, lead,
+                                   answers.get(finding_spec.question))
+            actions += [(action_spec, self.corrective_action(action_spec, finding, lead))
+                        for action_spec in finding_spec.actions]
+        if spec.stage == "closed":
+            for name in ("record", "conclude", "follow_up"):
+                inspection = inspecting.inspection_transition(
+                    actor=lead, inspection=inspection, name=name, conclusion=spec.conclusion,
+                    sanctions=spec.sanctions,
+                )
+        head = User.objects.get(username=f"hieutruong.{spec.school}")
+        for action_spec, action in actions:
+            self.action_outcome(action_spec, action, head, lead)
+        for programme_spec in SUSPENDED_FROM_INSPECTION:
+            if programme_spec.suspended_from == spec.reference:
+                self.suspend_from(inspection, programme_spec, authority)
+        if spec.stage == "closed":
+            inspecting.inspection_transition(actor=authority, inspection=inspection, name="close")
+
+    def finding(self, spec: FindingSpec, inspection: Inspection, lead, answer) -> Finding:
+        school = inspection.school
+        activity = Activity.objects.get(school=school, title=spec.activity) if spec.activity \
+            else None
+        responsible_user = (User.objects.get(username=spec.responsible_user)
+                            if spec.responsible_user else None)
+        files = [evidence_file(name, [
+            "BIÊN BẢN LÀM VIỆC CỦA ĐOÀN THANH TRA, KIỂM TRA",
+            f"Quyết định số {inspection.reference}", school.name, spec.title, spec.description,
+        ]) for name in spec.files]
+        return inspecting.finding_save(actor=lead, files=files, finding=Finding(
+            inspection=inspection, category=spec.category, severity=spec.severity,
+            activity=activity, answer=answer, title=spec.title, description=spec.description,
+            legal_basis=spec.legal_basis, responsible=spec.responsible,
+            responsible_user=responsible_user,
+        ))
+
+    @staticmethod
+    def corrective_action(spec: ActionSpec, finding: Finding, lead) -> CorrectiveAction:
+        # An overdue action is set with a deadline ahead (the service refuses one in the past)
+        # and moved back once set: see ``action_outcome``.
+        due = timezone.localdate() + datetime.timedelta(days=max(spec.due, 1))
+        return inspecting.action_add(actor=lead, action=CorrectiveAction(
+            finding=finding, description=spec.description, due_date=due,
+            responsible=spec.responsible,
+        ))
+
+    @staticmethod
+    def action_outcome(spec: ActionSpec, action: CorrectiveAction, head, reviewer) -> None:
+        if spec.outcome == "overdue":
+            # A deadline that passed with no answer is what the authority must see flagged.
+            # The demo is made in one go, so no deadline can have passed yet: the action was
+            # set through the service with a deadline ahead (it refuses past ones, as it
+            # should), and only its date is moved back here, with nothing else to update.
+            CorrectiveAction.objects.filter(pk=action.pk).update(
+                due_date=timezone.localdate() + datetime.timedelta(days=spec.due)
+            )
+            return
+        if spec.outcome not in ("answered", "accepted"):
+            return
+        files = [evidence_file(spec.response_file, [
+            "BÁO CÁO KẾT QUẢ KHẮC PHỤC", action.finding.inspection.school.name,
+            f"Yêu cầu: {action.description}", f"Kết quả: {spec.response}",
+        ])] if spec.response_file else []
+        inspecting.action_answer(actor=head, action=action, response=spec.response, files=files)
+        if spec.outcome == "accepted":
+            inspecting.action_review(actor=reviewer, action=action, accept=True,
+                                     note="Đã kiểm tra minh chứng, đạt yêu cầu.")
+
+    @staticmethod
+    def suspend_from(inspection: Inspection, spec: ProgrammeSpec, authority) -> None:
+        """The authority suspends the programme from the inspection; left alone if it is not
+        running (a database seeded before the demo had inspections holds it suspended
+        already, without the inspection)."""
+        programme = Programme.objects.get(school=inspection.school, title=spec.title)
+        if programme.status in (Status.APPROVED, Status.OPEN):
+            inspecting.suspend_from_inspection(actor=authority, inspection=inspection,
+                                               activity=programme, reason=spec.reason)
+
+    def complaint(self, spec: ComplaintSpec) -> Complaint | None:
+        """Filed as the public form files it (the demo mother signed in); None when it is
+        there already."""
+        school = self.school_by_slug[spec.school]
+        if Complaint.objects.filter(school=school, description=spec.description).exists():
+            return None
+        activity = Activity.objects.get(school=school, title=spec.activity) if spec.activity \
+            else None
+        name, phone, email, user = spec.name, spec.phone, spec.email, None
+        if spec.parent:
+            user = User.objects.get(username="phuhuynh")
+            name, phone, email = user.full_name, user.phone, user.email
+        return complaining.complaint_file(
+            school=school, activity=activity, category=spec.category,
+            description=spec.description, is_anonymous=not name, name=name, phone=phone,
+            email=email, user=user,
+        )
+
+    @staticmethod
+    def complaint_handling(spec: ComplaintSpec, complaint: Complaint) -> None:
+        for step, username, argument in spec.handling:
+            actor = User.objects.get(username=username)
+            if step == "assign":
+                complaining.complaint_assign(actor=actor, complaint=complaint,
+                                             assignee=User.objects.get(username=argument))
+            elif step == "answer":
+                complaining.complaint_answer(actor=actor, complaint=complaint, answer=argument)
+            elif step == "close":
+                complaining.complaint_close(actor=actor, complaint=complaint, answer=argument)
+            elif step == "link":
+                inspection = Inspection.objects.get(school=complaint.school, reference=argument)
+                complaining.complaint_link(actor=actor, complaint=complaint,
+                                           inspection=inspection)
+
     def partner(self, spec: PartnerSpec, department):
         contact_name, contact_phone, contact_email = spec.contact
         partner = partnering.partner_save(actor=department, partner=Partner(
@@ -1518,7 +2052,7 @@ class DemoCity:
         programme = partnering.programme_transition(actor=authority, programme=programme,
                                                     name="approve", reference=spec.decision)
         self.programme_roster(spec, programme, students)
-        if spec.status == Status.SUSPENDED:
+        if spec.status == Status.SUSPENDED and not spec.suspended_from:
             partnering.programme_transition(
                 actor=User.objects.get(username="so.gddt"), programme=programme,
                 name="suspend", reason=spec.reason, reference=spec.reference,
@@ -1580,10 +2114,10 @@ def what_they_see(user) -> str:
     if user.role == Role.DEPARTMENT:
         return (f"Toàn thành phố: {schools.count()} trường, "
                 f"{policy.visible(user, Student).count()} học sinh; trang quản trị /admin/"
-                + risk_words(user))
+                + risk_words(user) + inspection_words(user))
     if user.role == Role.INSPECTOR:
         return (f"{schools.count()} trường toàn thành phố để thanh tra, kiểm tra "
-                "(không xem hồ sơ học sinh)")
+                "(không xem hồ sơ học sinh)" + inspection_words(user))
     if user.role == Role.COMMITTEE:
         unit = policy.scope_units(user).first()
         managed = schools.filter(policy.committee_managed())
@@ -1591,7 +2125,7 @@ def what_they_see(user) -> str:
         waiting = Programme.objects.filter(school__in=managed, status=Status.SUBMITTED).count()
         return (f"{schools.count()} trường của {unit.name}; hồ sơ học sinh của "
                 f"{managed.count()} trường do UBND quản lý (mầm non, tiểu học, THCS)"
-                + risk_words(user)
+                + risk_words(user) + inspection_words(user)
                 + (f"; {waiting} chương trình liên kết chờ phê duyệt" if waiting else ""))
     if user.role == Role.PRINCIPAL:
         school = schools.first()
@@ -1609,7 +2143,7 @@ def what_they_see(user) -> str:
                    if declared else "")
                 + (f"; {proposed} chương trình liên kết chờ {authority} phê duyệt"
                    if proposed else "")
-                + risk_words(user))
+                + risk_words(user) + inspection_words(user))
     if user.role == Role.STAFF:
         school = schools.first()
         classes = sorted(set(policy.visible(user, TeachingAssignment).filter(
@@ -1627,6 +2161,33 @@ def what_they_see(user) -> str:
 def risk_words(user) -> str:
     flagged = len(risk.flagged_activities(user))
     return f"; {flagged} hoạt động có dấu hiệu ép buộc (/risk/)" if flagged else ""
+
+
+def inspection_words(user) -> str:
+    """What waits for ``user`` in inspections and complaints, as their home page lists it."""
+    team = Inspection.objects.filter(team__user=user)
+    visit = "cuộc kiểm tra" if user.role == Role.COMMITTEE else "cuộc thanh tra"
+    running = team.filter(status__in=[Inspection.Status.IN_PROGRESS,
+                                      Inspection.Status.FINDINGS_RECORDED]).count()
+    to_start = team.filter(status=Inspection.Status.PLANNED).count()
+    to_review = CorrectiveAction.objects.filter(
+        finding__inspection__in=team, status=CorrectiveAction.Status.ANSWERED).count()
+    actions = policy.visible(user, CorrectiveAction).filter(status=CorrectiveAction.Status.OPEN)
+    complaints = policy.visible(user, Complaint).exclude(status=Complaint.Status.CLOSED).count()
+    words = [
+        (running, f"{running} {visit} đang tiến hành (/inspections/)"),
+        (to_start, f"{to_start} {visit} chờ bắt đầu"),
+        (to_review, f"{to_review} trả lời khắc phục chờ xem xét"),
+    ]
+    if user.role in (Role.DEPARTMENT, Role.COMMITTEE):
+        overdue = actions.filter(due_date__lt=timezone.localdate()).count()
+        words.append((overdue, f"{overdue} biện pháp khắc phục quá hạn"))
+    if user.role == Role.PRINCIPAL:
+        n = actions.count()
+        words.append((n, f"{n} biện pháp khắc phục phải trả lời (/corrective-actions/)"))
+    assigned = "được giao" if user.role == Role.INSPECTOR else "chờ xử lý"
+    words.append((complaints, f"{complaints} phản ánh {assigned} (/complaints/)"))
+    return "".join(f"; {text}" for n, text in words if n)
 
 
 class Command(BaseCommand):
@@ -1670,6 +2231,7 @@ class Command(BaseCommand):
             "trả lời.\n"
             + Command.programmes_line(schools)
             + Command.consents_line(schools)
+            + Command.inspections_line(schools)
         )
 
     @staticmethod
@@ -1685,6 +2247,34 @@ class Command(BaseCommand):
             f"{channels[ConsentEvent.Channel.PAPER]} trên phiếu giấy, "
             f"{channels[ConsentEvent.Channel.PHONE]} qua điện thoại; {waiting.count()} học sinh "
             f"trong danh sách chờ của {lists} hoạt động đã hết chỗ.\n"
+        )
+
+    @staticmethod
+    def inspections_line(schools) -> str:
+        inspections = Inspection.objects.filter(school__in=schools)
+        statuses = Counter(inspections.values_list("status", flat=True))
+        by_status = ", ".join(f"{statuses[status]} {words}"
+                              for status, words in INSPECTION_STATUS_WORDS.items()
+                              if statuses[status])
+        actions = CorrectiveAction.objects.filter(finding__inspection__in=inspections)
+        overdue = actions.filter(status=CorrectiveAction.Status.OPEN,
+                                 due_date__lt=timezone.localdate()).count()
+        answered = actions.filter(status=CorrectiveAction.Status.ANSWERED).count()
+        suspended = InspectionSuspension.objects.filter(inspection__in=inspections).count()
+        complaints = Complaint.objects.filter(school__in=schools)
+        received = Counter(complaints.values_list("status", flat=True))
+        complaint_words = ", ".join(f"{received[status]} {words}"
+                                    for status, words in COMPLAINT_STATUS_WORDS.items()
+                                    if received[status])
+        plans = InspectionPlan.objects.filter(unit__path__startswith=f"{PROVINCE_CODE}/")
+        return (
+            f"Thanh tra, kiểm tra: {plans.count()} kế hoạch, {inspections.count()} cuộc "
+            f"({by_status}); "
+            f"{Finding.objects.filter(inspection__in=inspections).count()} phát hiện, "
+            f"{actions.count()} biện pháp khắc phục ({overdue} quá hạn, {answered} chờ đoàn "
+            f"xem xét); {suspended} hoạt động bị tạm dừng từ thanh tra. Phản ánh: "
+            f"{complaints.count()} ({complaint_words}), "
+            f"{complaints.filter(is_anonymous=True).count()} ẩn danh.\n"
         )
 
     @staticmethod
@@ -1732,8 +2322,23 @@ class Command(BaseCommand):
             "th.quangtrung, thpt.lechan, gdtx.haiphong, thcs-thpt.nbk…",
             "Đăng nhập được bằng tên đăng nhập, e-mail hoặc số điện thoại.",
             Command.father_line(),
+            Command.complaint_line(),
         ]
         return "\n".join(out) + "\n"
+
+    @staticmethod
+    def complaint_line() -> str:
+        """The tracking code of ``TRACKED_COMPLAINT``, with which anyone follows it without
+        an account."""
+        spec = TRACKED_COMPLAINT
+        moet_code = next(s.moet_code for s in SCHOOLS if s.slug == spec.school)
+        complaint = Complaint.objects.filter(school__moet_code=moet_code,
+                                             description=spec.description).first()
+        if complaint is None:
+            return ""
+        return (f"Theo dõi phản ánh không cần tài khoản: /complaints/track/ — mã "
+                f"{complaint.code} (phản ánh {'ẩn danh ' if complaint.is_anonymous else ''}về "
+                f"{complaint.school.name}, {COMPLAINT_STATUS_WORDS[complaint.status]})")
 
     @staticmethod
     def father_line() -> str:
