@@ -28,6 +28,7 @@ from inspections.models import (
     InspectionPlan,
     InspectionSuspension,
 )
+from inspections.services import eligible_members
 from partnerships import rules as programme_rules
 from partnerships import selectors
 from partnerships import services as partnering
@@ -991,6 +992,116 @@ def test_seed_scale_creates_linked_programmes_with_a_wide_spread_of_fees(db):
     for row in rows:
         assert 0 < row.fee_min <= row.fee_median <= row.fee_max, row.kind
         assert row.period_min <= row.period_median <= row.period_max, row.kind
+
+
+def _check_constraints(obj):
+    """Every field's own validation and every database constraint of the model, on a row
+    written with bulk inserts (nullable foreign keys left to the database)."""
+    obj.clean_fields(exclude=[f.name for f in obj._meta.fields if f.null])
+    obj.validate_constraints()
+
+
+def test_seed_scale_creates_inspections_and_complaints_within_the_rules(db):
+    out = StringIO()
+    call_command("seed_scale", "--schools", "60", "--students-per-school", "5",
+                 "--staff-per-school", "1", "--programmes-per-school", "2", stdout=out)
+    assert "Cuộc thanh tra, kiểm tra" in out.getvalue() and "Phản ánh" in out.getvalue()
+    today, now = timezone.localdate(), timezone.now()
+    schools = School.objects.filter(moet_code__startswith="S")
+    years = list(SchoolYear.objects.all())
+    communes = AdministrativeUnit.objects.filter(code__startswith="S31", level="commune")
+    # A plan per authority and school year.
+    plans = InspectionPlan.objects.filter(unit__path__startswith="S31/")
+    assert plans.count() == len(years) * (1 + communes.count())
+    assert Counter(plans.values_list("school_year", "authority")) == {
+        **{(y.pk, "department"): 1 for y in years},
+        **{(y.pk, "committee"): communes.count() for y in years},
+    }
+    # One school in twenty a year, each within the rules the services keep.
+    inspections = Inspection.objects.filter(school__in=schools).select_related(
+        "school__unit", "plan__school_year", "signed_by")
+    assert inspections.count() == 3 * len(years)
+    assert Counter(inspections.values_list("status", flat=True))["follow_up"] >= 1
+    for inspection in inspections:
+        _check_constraints(inspection)
+        school, status = inspection.school, inspection.status
+        (lead,) = [m.user for m in inspection.team.all() if m.is_lead]
+        members = eligible_members(inspection.authority, school)
+        assert all(m.user in members for m in inspection.team.all())
+        assert policy.can(lead, "inspection.work", inspection)
+        assert inspection in policy.visible(lead, Inspection)
+        if inspection.authority == "committee":
+            assert not school.managed_by_department
+        if inspection.plan:
+            plan = inspection.plan
+            assert plan.authority == inspection.authority
+            assert plan.school_year.start <= inspection.planned_start <= plan.school_year.end
+            assert plan.unit == (school.unit if plan.authority == "committee" else
+                                 AdministrativeUnit.objects.get(code="S31"))
+        assert (status == "planned") == (inspection.planned_start > today)
+        assert (inspection.started_at is None) == (status == "planned")
+        answered = set(inspection.answers.values_list("question", flat=True))
+        assert answered <= set(questions_for(inspection).values_list("pk", flat=True))
+        if status in ("concluded", "follow_up", "closed"):
+            assert inspection.signed_by == lead and inspection.conclusion
+            assert inspection.started_at <= inspection.concluded_at <= now
+            assert answered == set(questions_for(inspection).values_list("pk", flat=True))
+        actions = CorrectiveAction.objects.filter(finding__inspection=inspection)
+        if status == "closed":
+            assert inspection.concluded_at <= inspection.closed_at <= now
+            assert set(actions.values_list("status", flat=True)) <= {"accepted"}
+            assert all(a.reviewed_at <= inspection.closed_at for a in actions)
+        if status == "follow_up":
+            assert actions.filter(status="open", due_date__lt=today).exists()
+        for finding in inspection.findings.select_related("activity", "answer"):
+            _check_constraints(finding)
+            assert finding.activity is None or finding.activity.school == school
+            assert finding.answer is None or (finding.answer.inspection == inspection
+                                              and finding.answer.answer == "no")
+            assert StaffMember.objects.filter(user=finding.responsible_user,
+                                              school=school).exists()
+            assert 1 <= finding.actions.count() <= 2
+        for action in actions:
+            _check_constraints(action)
+            assert (action.answered_at is None) == (action.status == "open")
+            assert (action.reviewed_at is None) == (action.status != "accepted")
+            assert action.answered_by in (None, school.head)
+        events = [e.action for e in inspection.events.all()]
+        assert events[0] == "create" and len(events) == len(set(events))
+    overdue = CorrectiveAction.objects.filter(finding__inspection__in=inspections,
+                                              status="open", due_date__lt=today)
+    assert overdue.exists() and all(action.is_overdue for action in overdue)
+    # About two complaints a school a year, filed up to today, each with its code.
+    complaints = Complaint.objects.filter(school__in=schools).select_related("school__unit")
+    assert complaints.count() >= schools.count()
+    assert {"closed", "in_progress"} <= set(complaints.values_list("status", flat=True))
+    assert complaints.filter(is_anonymous=True).exists()
+    department = User.objects.get(username="s.so")
+    for complaint in complaints:
+        _check_constraints(complaint)
+        assert complaining.clean_code(complaint.code) == complaint.code
+        assert complaint.submitted_at <= now
+        if complaint.is_anonymous:
+            assert not (complaint.name or complaint.phone or complaint.email)
+        if complaint.status == "closed":
+            assert complaint.answer and complaint.submitted_at <= complaint.closed_at <= now
+        if complaint.status == "received":
+            assert not (complaint.assigned_to or complaint.inspection or complaint.answer)
+        if complaint.assigned_to:
+            assert complaint.assigned_to in complaining.assignable(complaint.school)
+            assert complaint in policy.visible(complaint.assigned_to, Complaint)
+        if complaint.inspection:
+            assert complaint.inspection.school == complaint.school
+        (authority,) = (
+            [department] if complaint.school.managed_by_department
+            else policy.overseers(complaint.school).filter(role=Role.COMMITTEE)
+        )
+        assert policy.can(authority, "complaint.triage", complaint)
+        events = list(complaint.events.all())
+        assert events[0].action == "received" and events[0].at == complaint.submitted_at
+        assert events[-1].at <= (complaint.closed_at or now)
+        assert (events[-1].action == "closed") == (complaint.status == "closed")
+    assert len(set(complaints.values_list("code", flat=True))) == complaints.count()
 
 
 def test_seed_scale_beside_the_demo_and_refuses_a_used_prefix(db):

@@ -28,9 +28,22 @@ near the kind's typical fee, a few far below, one in sixteen five to fifteen tim
 press found (the same programme at 120.000 ₫ in one school and 2.000.000 ₫ in another). Most are
 approved; the programmes of a suspended partner are suspended. No rosters: the fee comparison
 needs fees, not families. ``scripts/bench_fees.py`` times it over 100,000 programmes.
+
+Inspections and complaints: the officials (one of the Department, an inspector per fifty
+schools, one of the People's Committee per commune) with their unit scopes; a plan per authority
+and school year; about one school in twenty inspected each school year, by its managing
+authority or the Department, most from the plan, some unannounced, each standing where its
+dates put it today (planned, the team at work, concluded, followed up, closed); the default
+checklist answered, none to three findings each, one or two corrective actions per finding
+(all accepted once closed, some past their deadline before), with the history of each. About
+two complaints per school a year up to today, two in five anonymous, older ones closed with an
+answer, some assigned or linked to an inspection of the school, each with its tracking code and
+its history. No evidence files (their scans would be paths, as for the consent forms, and the
+team's photos say nothing to a benchmark).
 """
 
 import datetime
+import hashlib
 import math
 import random
 import re
@@ -45,8 +58,28 @@ from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from accounts.models import Role
+from inspections.checklists import ensure_default_checklist
+from inspections.complaints import ALPHABET, CODE_LENGTH
+from inspections.complaints import EVENT_LABELS as COMPLAINT_EVENT_LABELS
+from inspections.complaints import PUBLIC_EVENTS as PUBLIC_COMPLAINT_EVENTS
+from inspections.models import (
+    Authority,
+    ChecklistAnswer,
+    Complaint,
+    ComplaintEvent,
+    CorrectiveAction,
+    Finding,
+    Inspection,
+    InspectionEvent,
+    InspectionPlan,
+    Scope,
+    Severity,
+    TeamMember,
+)
+from inspections.services import EVENT_LABELS as INSPECTION_EVENT_LABELS
 from partnerships.models import (
     Licence,
     Partner,
@@ -74,7 +107,9 @@ from schools.models import (
     SubjectResult,
     TeachingAssignment,
     Term,
+    UnitUserObjectPermission,
 )
+from schools.services import department_group
 from tutoring.models import Category, TutoringClass
 from tutoring.rules import BASIS_FOR_CATEGORY
 
@@ -264,6 +299,69 @@ RARE_PROGRAMME_STATUSES = {3: S.DRAFT, 8: S.SUBMITTED, 13: S.SUBMITTED, 18: S.SU
 PROGRAMME_SUSPENSION = "Tạm dừng do phụ huynh phản ánh thu phí ngoài hợp đồng; chờ kết luận."
 SCALE_DOCUMENT = "programmes/scale.pdf"
 
+# Inspections and complaints.
+IN = Inspection.Status
+INSPECTED_SHARE = 0.05  # of the schools, each school year
+UNANNOUNCED_SHARE = 0.15
+# A committee-managed school is inspected by its People's Committee, one in five by the
+# Department; the Department inspects the schools it manages.
+DEPARTMENT_INSPECTS_SHARE = 0.2
+SCHOOLS_PER_INSPECTOR = 50
+FINDINGS_PER_INSPECTION = (0, 1, 1, 2, 2, 3)
+ACTIONS_PER_FINDING = (1, 1, 2)
+ANSWER_WEIGHTS = {ChecklistAnswer.Answer.YES: 80, ChecklistAnswer.Answer.NO: 12,
+                  ChecklistAnswer.Answer.NOT_APPLICABLE: 8}
+SEVERITY_WEIGHTS = {Severity.MINOR: 60, Severity.SERIOUS: 30, Severity.VERY_SERIOUS: 10}
+# (finding, its legal basis, the corrective action, the school's answer) per category.
+FINDING_TEXTS = {
+    Finding.Category.TUTORING: (
+        "Danh sách học sinh học thêm có học sinh không thuộc đối tượng được phép",
+        "Thông tư 29/2024/TT-BGDĐT, Điều 5 khoản 1",
+        "Rà soát danh sách, chỉ giữ học sinh thuộc ba đối tượng được phép; báo cáo kết quả.",
+        "Đã rà soát, đưa học sinh không thuộc đối tượng ra khỏi danh sách."),
+    Finding.Category.PROGRAMMES: (
+        "Chương trình liên kết có buổi học trùng giờ học chính khóa",
+        "Chỉ thị của UBND thành phố về dạy thêm, học thêm và liên kết giáo dục (P3)",
+        "Xếp lại lịch chương trình ngoài giờ chính khóa, thông báo cho cha mẹ học sinh.",
+        "Đã xếp lại lịch vào chiều thứ Bảy và thông báo cho cha mẹ học sinh."),
+    Finding.Category.FEES: (
+        "Chưa niêm yết công khai mức thu của chương trình liên kết",
+        "Chỉ thị của UBND thành phố; công khai, giải trình (P6)",
+        "Niêm yết mức thu tại bảng tin và trên trang thông tin điện tử của trường.",
+        "Đã niêm yết tại bảng tin và trên trang thông tin điện tử."),
+    Finding.Category.CONSENT: (
+        "Phiếu đăng ký do giáo viên chủ nhiệm thu hộ, thiếu chữ ký của cha mẹ học sinh",
+        "Thông tư 29/2024/TT-BGDĐT, Điều 3 (P1)",
+        "Tổ chức lại việc đăng ký tự nguyện, chỉ nhận phiếu do cha mẹ học sinh ký.",
+        "Đã gửi lại phiếu cho cha mẹ học sinh và nhận lại phiếu có chữ ký."),
+    Finding.Category.STUDENTS: (
+        "Không lưu danh sách học sinh xin rút khỏi chương trình",
+        "Thông tư 29/2024/TT-BGDĐT, Điều 5",
+        "Lập và lưu danh sách học sinh tham gia, học sinh xin rút theo từng chương trình.",
+        "Đã lập sổ theo dõi học sinh tham gia và xin rút."),
+    Finding.Category.OTHER: (
+        "Hồ sơ quản lý hoạt động dạy thêm, liên kết chưa đầy đủ",
+        "Thông tư 29/2024/TT-BGDĐT, Điều 8",
+        "Bổ sung hồ sơ quản lý theo quy định, báo cáo đoàn kiểm tra.",
+        "Đã bổ sung đầy đủ hồ sơ."),
+}
+CONCLUSION = ("Nhà trường cơ bản thực hiện đúng quy định về dạy thêm, học thêm và liên kết giáo "
+              "dục; yêu cầu khắc phục các tồn tại đã nêu và báo cáo kết quả.")
+COMPLAINTS_PER_SCHOOL = (1, 2, 2, 3)  # a year
+ANONYMOUS_SHARE = 0.4
+COMPLAINT_WEIGHTS = {Complaint.Category.COERCION: 25, Complaint.Category.FEES: 35,
+                     Complaint.Category.QUALITY: 25, Complaint.Category.OTHER: 15}
+COMPLAINT_TEXTS = {
+    Complaint.Category.COERCION: "Giáo viên chủ nhiệm phát phiếu đăng ký tại lớp và nhắc tên "
+                                 "học sinh chưa nộp; gia đình không muốn cho con tham gia.",
+    Complaint.Category.FEES: "Ngoài học phí đã công khai, lớp thu thêm tiền tài liệu, không có "
+                             "biên lai.",
+    Complaint.Category.QUALITY: "Lớp thường xuyên đổi lịch sát giờ, có buổi không có giáo viên.",
+    Complaint.Category.OTHER: "Đề nghị nhà trường công khai kế hoạch và danh sách lớp học thêm.",
+}
+COMPLAINT_ANSWER = ("Cơ quan quản lý đã làm việc với nhà trường; nhà trường đã khắc phục và "
+                    "trả lời gia đình.")
+
 STEPS = [
     ("units", "Đơn vị hành chính"),
     ("school_years", "Năm học, học kỳ"),
@@ -292,6 +390,17 @@ STEPS = [
     ("programme_documents", "Hợp đồng, kế hoạch chương trình"),
     ("programme_terms", "Dấu vân tay điều khoản"),
     ("programme_events", "Lịch sử trạng thái chương trình"),
+    ("officials", "Tài khoản Sở, thanh tra, UBND"),
+    ("official_scopes", "Phạm vi quyền theo đơn vị"),
+    ("inspection_plans", "Kế hoạch thanh tra, kiểm tra"),
+    ("inspections", "Cuộc thanh tra, kiểm tra"),
+    ("team_members", "Thành viên đoàn thanh tra"),
+    ("checklist_answers", "Trả lời danh mục kiểm tra"),
+    ("findings", "Phát hiện"),
+    ("corrective_actions", "Biện pháp khắc phục"),
+    ("inspection_events", "Lịch sử cuộc thanh tra"),
+    ("complaints", "Phản ánh"),
+    ("complaint_events", "Lịch sử phản ánh"),
 ]
 
 
@@ -428,7 +537,10 @@ class Command(BaseCommand):
                               Activity, TutoringClass, TutoringClass.teachers.through,
                               ActivitySlot, ActivityEvent, SubjectResult, Enrollment,
                               ConsentEvent, Partner, PartnerEvent, Licence, Programme,
-                              ProgrammeTeacher, ProgrammeDocument):
+                              ProgrammeTeacher, ProgrammeDocument, UnitUserObjectPermission,
+                              InspectionPlan, Inspection, TeamMember, ChecklistAnswer,
+                              Finding, CorrectiveAction, InspectionEvent, Complaint,
+                              ComplaintEvent):
                     cursor.execute(f'ANALYZE "{model._meta.db_table}"')
             self.say(f"  {'ANALYZE':<34} {'':>12}     {time.perf_counter() - t0:8.1f} s")
         self.say(
@@ -1102,3 +1214,451 @@ class Command(BaseCommand):
 
         total = sum(PROGRAMME_PATH.index(p.status) + 1 for p in self.programmes)
         return len(self.bulk(ActivityEvent, events(), total, "sự kiện"))
+
+    # Inspections and complaints. The officials are what ``role_grant`` gives the
+    # Department, its inspectors and the communes' committees, written at once.
+
+    def step_officials(self):
+        """One Department official, an inspector per fifty schools (at least two), one
+        official of the People's Committee per commune."""
+        rng = self.rng
+        surnames = list(SURNAMES)
+        n_inspectors = max(2, math.ceil(self.n_schools / SCHOOLS_PER_INSPECTOR))
+
+        def name():
+            return f"{rng.choice(surnames)} {rng.choice(ADULT_NAMES[rng.choice('FM')])}"
+
+        accounts = [User(username=f"{self.login}.so", role=Role.DEPARTMENT, is_staff=True,
+                         password=self.password, full_name=name())]
+        accounts += [User(username=f"{self.login}.tt{i:03d}", role=Role.INSPECTOR,
+                          password=self.password, full_name=name())
+                     for i in range(n_inspectors)]
+        accounts += [User(username=f"{self.login}.ub{i:05d}", role=Role.COMMITTEE,
+                          password=self.password, full_name=name())
+                     for i in range(len(self.commune_ids))]
+        ids = self.bulk(User, accounts)
+        self.department_id, self.inspector_ids = ids[0], list(ids[1:1 + n_inspectors])
+        self.committee_ids = list(ids[1 + n_inspectors:])
+        department_group().user_set.add(self.department_id)
+        return len(ids)
+
+    def step_official_scopes(self):
+        oversee = Permission.objects.get(content_type__app_label="schools",
+                                         codename="oversee_unit")
+        scopes = [(user_id, self.province.pk)
+                  for user_id in [self.department_id, *self.inspector_ids]]
+        scopes += list(zip(self.committee_ids, self.commune_ids, strict=True))
+        return len(self.bulk(UnitUserObjectPermission, (
+            UnitUserObjectPermission(permission_id=oversee.pk, user_id=user_id,
+                                     content_object_id=unit_id)
+            for user_id, unit_id in scopes
+        )))
+
+    def step_inspection_plans(self):
+        """A plan per authority and school year: the Department's, each committee's."""
+        self.school_years = sorted(self.years.values(), key=lambda year: year.start)
+        plans = []
+        for year in self.school_years:
+            plans.append(InspectionPlan(
+                authority=Authority.DEPARTMENT, unit_id=self.province.pk, school_year=year,
+                title=f"Kế hoạch thanh tra dạy thêm, học thêm và liên kết giáo dục năm học "
+                      f"{year.name}",
+                reference=f"{len(plans) + 1}/KH-SGDĐT", scopes=list(Scope.values),
+                created_by_id=self.department_id,
+            ))
+            for c, (unit_id, user_id) in enumerate(zip(self.commune_ids, self.committee_ids,
+                                                       strict=True)):
+                plans.append(InspectionPlan(
+                    authority=Authority.COMMITTEE, unit_id=unit_id, school_year=year,
+                    title=f"Kế hoạch kiểm tra dạy thêm, học thêm năm học {year.name}",
+                    reference=f"{c + 1}/KH-UBND",
+                    scopes=[Scope.TUTORING, Scope.PROGRAMMES, Scope.CONSENT],
+                    created_by_id=user_id,
+                ))
+        ids = self.bulk(InspectionPlan, plans)
+        per_year = 1 + len(self.commune_ids)
+        self.plan_ids = {
+            (year.pk, commune): ids[y * per_year + 1 + commune] if commune is not None
+            else ids[y * per_year]
+            for y, year in enumerate(self.school_years)
+            for commune in [None, *range(len(self.commune_ids))]
+        }
+        return len(ids)
+
+    def inspection_status(self, start: datetime.date) -> str:
+        """Where an inspection that starts on ``start`` stands today."""
+        days = (self.today - start).days
+        if days < 0:
+            return IN.PLANNED
+        if days < 7:
+            return IN.IN_PROGRESS
+        if days < 14:
+            return IN.FINDINGS_RECORDED
+        if days < 45:
+            return IN.CONCLUDED
+        # One in five of those done is still following up its corrective actions.
+        self.done += 1
+        return IN.FOLLOW_UP if self.done % 5 == 1 else IN.CLOSED
+
+    def at(self, day: datetime.date, hour: int = 8) -> datetime.datetime:
+        """A time on ``day``, never after now."""
+        moment = timezone.make_aware(datetime.datetime.combine(day, T(hour)))
+        return min(moment, self.now)
+
+    def step_inspections(self):
+        """About one school in twenty a school year: inspected by its managing authority (or
+        the Department), most from the authority's plan, some unannounced; where each stands
+        follows from its dates and today's."""
+        rng = self.rng
+        self.today, self.now = timezone.localdate(), timezone.now()
+        self.checklist = ensure_default_checklist()
+        inspections, self.visits = [], []
+        n = self.done = 0
+        for year in self.school_years:
+            count = max(1, round(INSPECTED_SHARE * self.n_schools))
+            for s in sorted(rng.sample(range(self.n_schools), min(count, self.n_schools))):
+                level, grade_max = self.levels[s], self.grades[s][1]
+                by_department = (School(level=level, grade_max=grade_max).managed_by_department
+                                 or rng.random() < DEPARTMENT_INSPECTS_SHARE)
+                unannounced = rng.random() < UNANNOUNCED_SHARE
+                commune = s // 10
+                if by_department:
+                    lead = self.inspector_ids[n % len(self.inspector_ids)]
+                    others = [i for i in self.inspector_ids if i != lead]
+                    team = [lead, rng.choice([*others, self.department_id])]
+                    creator, plan = self.department_id, self.plan_ids[(year.pk, None)]
+                else:
+                    team = [self.committee_ids[commune]]
+                    creator, plan = team[0], self.plan_ids[(year.pk, commune)]
+                start = year.start + datetime.timedelta(
+                    days=rng.randrange((year.end - year.start).days - 5))
+                end = start + datetime.timedelta(days=rng.randint(0, 4))
+                status = self.inspection_status(start)
+                reached = IN.values.index(status)
+                concluded = start + datetime.timedelta(days=10)
+                closed = concluded + datetime.timedelta(days=rng.randint(20, 40))
+                n += 1
+                inspections.append(Inspection(
+                    plan_id=None if unannounced else plan,
+                    authority=Authority.DEPARTMENT if by_department else Authority.COMMITTEE,
+                    school_id=self.school_ids[s],
+                    kind=Inspection.Kind.UNANNOUNCED if unannounced else Inspection.Kind.PERIODIC,
+                    trigger=(rng.choice([Inspection.Trigger.COMPLAINT,
+                                         Inspection.Trigger.PUBLIC_OPINION])
+                             if unannounced else Inspection.Trigger.PLAN),
+                    scopes=sorted(rng.sample(Scope.values, rng.randint(2, len(Scope.values))),
+                                  key=Scope.values.index),
+                    reference=f"{n}/QĐ-{'SGDĐT' if by_department else 'UBND'}",
+                    planned_start=start, planned_end=end, status=status,
+                    checklist_id=self.checklist.pk,
+                    started_at=self.at(start) if reached >= 1 else None,
+                    concluded_at=self.at(concluded, 16) if reached >= 3 else None,
+                    closed_at=self.at(closed, 16) if status == IN.CLOSED else None,
+                    conclusion=CONCLUSION if reached >= 3 else "",
+                    signed_by_id=team[0] if reached >= 3 else None,
+                    created_by_id=creator,
+                ))
+                self.visits.append((s, team, reached))
+        self.inspection_ids = self.bulk(Inspection, inspections)
+        self.inspections = inspections
+        # The inspections of each school, for the complaints linked to them.
+        self.inspections_of = {}
+        for i, (s, _team, _reached) in enumerate(self.visits):
+            self.inspections_of.setdefault(s, []).append(i)
+        return len(inspections)
+
+    def step_team_members(self):
+        return len(self.bulk(TeamMember, (
+            TeamMember(inspection_id=self.inspection_ids[i], user_id=user_id, is_lead=k == 0)
+            for i, (_s, team, _reached) in enumerate(self.visits)
+            for k, user_id in enumerate(team)
+        )))
+
+    def step_checklist_answers(self):
+        """The questions within each started inspection's scope: all of them once the
+        findings are recorded, some while the team is at work."""
+        rng = self.rng
+        questions = list(self.checklist.questions.order_by("order").values_list("pk", "scope"))
+        kinds, weights = list(ANSWER_WEIGHTS), list(ANSWER_WEIGHTS.values())
+        answers, self.noes = [], {}
+        for i, inspection in enumerate(self.inspections):
+            s, team, reached = self.visits[i]
+            if reached < 1:
+                continue
+            asked = [pk for pk, scope in questions if scope in inspection.scopes]
+            if reached == 1:
+                asked = asked[:rng.randint(0, len(asked))]
+            for question_id in asked:
+                answer = rng.choices(kinds, weights)[0]
+                answers.append(ChecklistAnswer(
+                    inspection_id=self.inspection_ids[i], question_id=question_id, answer=answer,
+                    note="Chưa đạt, xem phát hiện của đoàn." if answer == "no" else "",
+                    answered_by_id=team[0],
+                ))
+        ids = self.bulk(ChecklistAnswer, answers)
+        for answer_id, answer in zip(ids, answers, strict=True):
+            if answer.answer == ChecklistAnswer.Answer.NO:
+                self.noes.setdefault(answer.inspection_id, []).append(answer_id)
+        return len(ids)
+
+    def step_findings(self):
+        """None to three per inspection with findings recorded (fewer while the team is at
+        work; at least one where corrective actions are followed up), about an activity of
+        the school where the category has one; the head of the school is responsible."""
+        rng = self.rng
+        live = (S.APPROVED, S.OPEN, S.SUSPENDED)
+        self.school_activities = {}
+        for p in self.programmes:
+            if p.status in live:
+                self.school_activities.setdefault(p.school, {}).setdefault(
+                    "programme", []).append(p.pk)
+        for c in self.classes:
+            if c.status in live:
+                self.school_activities.setdefault(c.school, {}).setdefault(
+                    "tutoring", []).append(c.pk)
+        severities, weights = list(SEVERITY_WEIGHTS), list(SEVERITY_WEIGHTS.values())
+        findings, self.finding_visits = [], []
+        for i, inspection in enumerate(self.inspections):
+            s, team, reached = self.visits[i]
+            if reached < 1:
+                continue
+            count = (rng.choice((0, 0, 1)) if reached == 1
+                     else rng.choice(FINDINGS_PER_INSPECTION))
+            if inspection.status == IN.FOLLOW_UP:
+                count = max(1, count)
+            noes = list(self.noes.get(self.inspection_ids[i], []))
+            for _ in range(count):
+                category = (Finding.Category.OTHER if rng.random() < 0.1
+                            else rng.choice(inspection.scopes))
+                kind = ("tutoring" if category == Finding.Category.TUTORING
+                        else "programme" if category != Finding.Category.OTHER else "")
+                activities = self.school_activities.get(s, {}).get(kind, [])
+                title, basis, _action, _response = FINDING_TEXTS[category]
+                findings.append(Finding(
+                    inspection_id=self.inspection_ids[i], category=category,
+                    severity=rng.choices(severities, weights)[0],
+                    activity_id=rng.choice(activities) if activities else None,
+                    answer_id=noes.pop(0) if noes else None, title=title,
+                    description=f"{title}. Đoàn đã lập biên bản làm việc với nhà trường.",
+                    legal_basis=basis, responsible="Hiệu trưởng nhà trường",
+                    responsible_user_id=self.principal_ids[s], created_by_id=team[0],
+                ))
+                self.finding_visits.append(i)
+        self.finding_ids = self.bulk(Finding, findings)
+        self.findings = findings
+        return len(findings)
+
+    def step_corrective_actions(self):
+        """One or two per finding. Once the inspection is closed every action is accepted;
+        before, some are answered and awaiting review, some accepted, some open, and of the
+        open ones of a concluded inspection about half are past their deadline (the first
+        action of an inspection followed up always is)."""
+        rng = self.rng
+        actions = []
+        followed = set()
+        for f, finding in enumerate(self.findings):
+            i = self.finding_visits[f]
+            inspection, (s, team, reached) = self.inspections[i], self.visits[i]
+            _title, _basis, description, response = FINDING_TEXTS[finding.category]
+            started = inspection.planned_start
+            for _ in range(rng.choice(ACTIONS_PER_FINDING)):
+                first = i not in followed
+                followed.add(i)
+                if inspection.status == IN.CLOSED:
+                    status = CorrectiveAction.Status.ACCEPTED
+                elif inspection.status == IN.FOLLOW_UP and first:
+                    status = CorrectiveAction.Status.OPEN
+                elif reached < 3:
+                    status = rng.choice([CorrectiveAction.Status.OPEN] * 4
+                                        + [CorrectiveAction.Status.ANSWERED])
+                else:
+                    status = rng.choice(CorrectiveAction.Status.values)
+                days = (self.today - started).days
+                if status == CorrectiveAction.Status.OPEN:
+                    overdue = reached >= 3 and (
+                        (first and inspection.status == IN.FOLLOW_UP) or rng.random() < 0.5)
+                    due = (self.today - datetime.timedelta(days=rng.randint(1, max(1, days - 11)))
+                           if overdue else self.today + datetime.timedelta(
+                               days=rng.randint(5, 45)))
+                else:
+                    due = started + datetime.timedelta(days=rng.randint(20, 40))
+                answered_at = reviewed_at = None
+                if status != CorrectiveAction.Status.OPEN:
+                    # Within 20 days of the start: reviewed before a closing 30 days on.
+                    answered_at = self.at(started + datetime.timedelta(
+                        days=rng.randint(1, max(1, min(days, 20)))), 10)
+                if status == CorrectiveAction.Status.ACCEPTED:
+                    reviewed_at = min(answered_at + datetime.timedelta(days=2), self.now)
+                actions.append(CorrectiveAction(
+                    finding_id=self.finding_ids[f], description=description, due_date=due,
+                    responsible="Hiệu trưởng", status=status,
+                    response=response if answered_at else "",
+                    answered_by_id=self.principal_ids[s] if answered_at else None,
+                    answered_at=answered_at,
+                    review_note="Đạt yêu cầu." if reviewed_at else "",
+                    reviewed_by_id=team[0] if reviewed_at else None, reviewed_at=reviewed_at,
+                    created_by_id=team[0],
+                ))
+        return len(self.bulk(CorrectiveAction, actions))
+
+    def step_inspection_events(self):
+        """Each inspection's way to its status, at the times its dates say."""
+        names = [("create", None), ("start", IN.IN_PROGRESS), ("record", IN.FINDINGS_RECORDED),
+                 ("conclude", IN.CONCLUDED), ("follow_up", IN.FOLLOW_UP), ("close", IN.CLOSED)]
+        events, times = [], []
+        for i, inspection in enumerate(self.inspections):
+            _s, team, reached = self.visits[i]
+            for name, status in names:
+                if status is not None and (IN.values.index(status) > reached or (
+                        status == IN.FOLLOW_UP and inspection.status != IN.FOLLOW_UP)):
+                    continue
+                when = {"create": self.at(inspection.planned_start - datetime.timedelta(
+                            days=14)),
+                        "start": inspection.started_at,
+                        "record": self.at(inspection.planned_end, 17),
+                        "conclude": inspection.concluded_at,
+                        "follow_up": inspection.concluded_at,
+                        "close": inspection.closed_at}[name]
+                events.append(InspectionEvent(
+                    inspection_id=self.inspection_ids[i],
+                    actor_id=inspection.created_by_id if name in ("create", "close") else team[0],
+                    action=name,
+                    summary=(f"Quyết định {inspection.reference}" if name == "create"
+                             else str(INSPECTION_EVENT_LABELS[name])),
+                ))
+                times.append(when)
+        ids = self.bulk(InspectionEvent, events)
+        self.set_times(InspectionEvent, "at", zip(ids, times, strict=True))
+        return len(ids)
+
+    def step_complaints(self):
+        """About two a school a year, filed on days up to today: older ones mostly closed with
+        an answer, recent ones received or being handled, some assigned to an official of the
+        managing authority, some linked to an inspection of the school; two in five
+        anonymous. Tracking codes are derived from the prefix and a counter, so they are
+        the same on every run and differ between prefixes."""
+        rng = self.rng
+        categories, weights = list(COMPLAINT_WEIGHTS), list(COMPLAINT_WEIGHTS.values())
+        surnames = list(SURNAMES)
+        complaints, times, self.complaint_steps = [], [], []
+        codes = set()
+        for year in self.school_years:
+            span = (year.end - year.start).days
+            for s, school_id in enumerate(self.school_ids):
+                by_department = School(level=self.levels[s],
+                                       grade_max=self.grades[s][1]).managed_by_department
+                officials = ([self.department_id, *self.inspector_ids] if by_department
+                             else [self.committee_ids[s // 10]])
+                for _ in range(rng.choice(COMPLAINTS_PER_SCHOOL)):
+                    submitted = self.at(year.start + datetime.timedelta(
+                        days=rng.randrange(span)), rng.randint(7, 21))
+                    if submitted >= self.now:
+                        continue
+                    age = (self.now - submitted).days
+                    draw = rng.random()
+                    if age > 30:
+                        status = "closed" if draw < 0.85 else "in_progress"
+                    elif age >= 7:
+                        status = ("in_progress" if draw < 0.6 else
+                                  "closed" if draw < 0.8 else "received")
+                    else:
+                        status = "received" if draw < 0.7 else "in_progress"
+                    category = rng.choices(categories, weights)[0]
+                    anonymous = rng.random() < ANONYMOUS_SHARE
+                    activities = [pk for kind in ("programme", "tutoring")
+                                  for pk in self.school_activities.get(s, {}).get(kind, [])]
+                    assigned = (rng.choice(officials)
+                                if status != "received" and rng.random() < 0.7 else None)
+                    linked = [i for i in self.inspections_of.get(s, [])
+                              if (self.inspections[i].authority == Authority.DEPARTMENT)
+                              == by_department]
+                    inspection = (self.inspection_ids[rng.choice(linked)]
+                                  if linked and status != "received" and rng.random() < 0.5
+                                  else None)
+                    closed_at = (min(submitted + datetime.timedelta(days=rng.randint(3, 30)),
+                                     self.now) if status == "closed" else None)
+                    answered_at = closed_at or (
+                        min(submitted + datetime.timedelta(days=rng.randint(1, 7)), self.now)
+                        if status == "in_progress" and rng.random() < 0.3 else None)
+                    code = self.complaint_code(len(complaints), codes)
+                    complaints.append(Complaint(
+                        code=code, school_id=school_id,
+                        activity_id=(rng.choice(activities) if activities and rng.random() < 0.5
+                                     else None),
+                        category=category, description=COMPLAINT_TEXTS[category],
+                        is_anonymous=anonymous,
+                        name="" if anonymous else (f"{rng.choice(surnames)} "
+                                                   f"{rng.choice(ADULT_NAMES[rng.choice('FM')])}"),
+                        phone="" if anonymous else f"09{rng.randrange(10**8):08d}",
+                        status=status, assigned_to_id=assigned, inspection_id=inspection,
+                        answer=COMPLAINT_ANSWER if answered_at else "",
+                        answered_at=answered_at, closed_at=closed_at,
+                    ))
+                    times.append(submitted)
+                    self.complaint_steps.append((submitted, answered_at, closed_at))
+        self.complaint_ids = self.bulk(Complaint, complaints)
+        self.complaints = complaints
+        self.set_times(Complaint, "submitted_at", zip(self.complaint_ids, times, strict=True))
+        return len(complaints)
+
+    def complaint_code(self, n: int, taken: set) -> str:
+        """A tracking code in the form the portal gives (``ABCD-EFGH-JKLM``), drawn from a
+        hash of the prefix and ``n``: the same on every run, different for every prefix."""
+        salt = 0
+        while True:
+            digest = int.from_bytes(hashlib.sha256(
+                f"{self.prefix}:{n}:{salt}".encode()).digest()[:8], "big")
+            raw = "".join(ALPHABET[(digest >> (5 * k)) & 31] for k in range(CODE_LENGTH))
+            code = "-".join(raw[k:k + 4] for k in range(0, CODE_LENGTH, 4))
+            if code not in taken:
+                taken.add(code)
+                return code
+            salt += 1
+
+    def step_complaint_events(self):
+        """What the author follows with the code (received, being handled, answered, closed)
+        and the authority's own steps (assigned, linked)."""
+        events, times = [], []
+        for pk, complaint, (submitted, answered_at, closed_at) in zip(
+                self.complaint_ids, self.complaints, self.complaint_steps, strict=True):
+            handled = submitted + datetime.timedelta(hours=20)
+            steps = [("received", None, submitted)]
+            if complaint.status != "received":
+                actor = complaint.assigned_to_id
+                steps.append(("in_progress", actor, min(handled, closed_at or self.now)))
+                if complaint.assigned_to_id:
+                    steps.append(("assigned", actor, min(handled, closed_at or self.now)))
+                if complaint.inspection_id:
+                    steps.append(("linked", actor, min(handled, closed_at or self.now)))
+            if closed_at:
+                steps.append(("closed", complaint.assigned_to_id, closed_at))
+            elif answered_at:
+                steps.append(("answered", complaint.assigned_to_id, answered_at))
+            for action, actor, when in steps:
+                events.append(ComplaintEvent(
+                    complaint_id=pk, actor_id=actor, action=action,
+                    summary=str(COMPLAINT_EVENT_LABELS[action]),
+                    is_public=action in PUBLIC_COMPLAINT_EVENTS,
+                ))
+                times.append(max(when, submitted))
+        ids = self.bulk(ComplaintEvent, events)
+        self.set_times(ComplaintEvent, "at", zip(ids, times, strict=True))
+        return len(ids)
+
+    def set_times(self, model, field: str, pairs) -> None:
+        """Set a time column that ``auto_now_add`` filled with now: one UPDATE per batch
+        joined to its VALUES list, as for the programmes' terms."""
+        table = connection.ops.quote_name(model._meta.db_table)
+        column = connection.ops.quote_name(model._meta.get_field(field).column)
+        size = max(1, min(self.batch_size, connection.ops.bulk_batch_size(
+            ["id", field], [None] * 10**6)))
+        cast = "::timestamptz" if connection.vendor == "postgresql" else ""
+        with connection.cursor() as cursor:
+            for chunk in chunks(pairs, size):
+                cursor.execute(
+                    f"UPDATE {table} SET {column} = v.column2{cast} "
+                    f"FROM (VALUES {', '.join(['(%s, %s)'] * len(chunk))}) AS v "
+                    f"WHERE {table}.id = v.column1",
+                    [value for pk, when in chunk
+                     for value in (pk, connection.ops.adapt_datetimefield_value(when))],
+                )
