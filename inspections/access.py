@@ -92,22 +92,29 @@ def plans(user) -> QuerySet[InspectionPlan]:
     return everything.none()
 
 
-def _is_team_only(user) -> bool:
-    """The school sees findings and actions, not the team's working papers."""
-    return not user.is_superuser and user.role in policy.SCHOOL_ROLES
+def _working_papers(user) -> QuerySet[Inspection]:
+    """The inspections whose checklist ``user`` reads: their team's, and their authority's
+    own (not the Department's reading of a committee's inspection, nor the school's)."""
+    if user.is_superuser:
+        return Inspection.objects.all()
+    rule = Q(team__user=user)
+    authority = authority_of(user)
+    if authority is not None:
+        rule |= Q(authority=authority, school__in=inspectable_schools(user))
+    return Inspection.objects.filter(pk__in=Inspection.objects.filter(rule).values("pk"))
 
 
 def checklist_answers(user) -> QuerySet[ChecklistAnswer]:
-    if _is_team_only(user):
-        return ChecklistAnswer.objects.none()
-    return ChecklistAnswer.objects.filter(inspection__in=inspections(user))
+    return ChecklistAnswer.objects.filter(inspection__in=_working_papers(user))
 
 
 def evidence(user) -> QuerySet[Evidence]:
-    found = Evidence.objects.filter(inspection__in=inspections(user))
-    if _is_team_only(user):
-        found = found.filter(answer__isnull=True)
-    return found
+    """Photos of the checklist as its answers; the evidence of findings and actions with the
+    inspection."""
+    return Evidence.objects.filter(
+        Q(answer__isnull=True, inspection__in=inspections(user))
+        | Q(answer__isnull=False, inspection__in=_working_papers(user))
+    )
 
 
 def complaints(user) -> QuerySet[Complaint]:

@@ -187,7 +187,9 @@ def inspection_save(*, actor, inspection: Inspection, team, lead, complaint=None
     if inspection.trigger == Inspection.Trigger.PLAN and inspection.plan_id is None:
         errors["plan"] = _("An inspection of the plan needs its plan.")
     if inspection.trigger == Inspection.Trigger.FOLLOW_UP:
-        if inspection.follows_id is None:
+        if inspection.follows_id is None or not (
+            policy.visible(actor, Inspection).filter(pk=inspection.follows_id).exists()
+        ):
             errors["follows"] = _("Choose the inspection this one follows up.")
         elif inspection.follows.school_id != inspection.school_id:
             errors["follows"] = _("A follow-up inspects the same school.")
@@ -461,11 +463,7 @@ def _school_addresses(school) -> list[str]:
 @transaction.atomic
 def action_add(*, actor, action: CorrectiveAction) -> CorrectiveAction:
     """Require the school to correct a finding, by a deadline."""
-    inspection = (
-        Inspection.objects.select_for_update()
-        .select_related("school__head")
-        .get(pk=action.finding.inspection_id)
-    )
+    inspection = Inspection.objects.select_for_update().get(pk=action.finding.inspection_id)
     _require_work(actor, inspection)
     _check_due_date(action.due_date)
     action.description, action.responsible = action.description.strip(), action.responsible.strip()
@@ -614,7 +612,8 @@ def suspend_from_inspection(*, actor, inspection: Inspection, activity: Activity
     the same suspension as in partnerships and tutoring, its decision referring to the
     inspection, and linked back to it."""
     i = Inspection.objects.select_for_update().get(pk=inspection.pk)
-    _require(actor, "inspection.view", i)
+    # The inspection's own authority (which must also be allowed to suspend the activity).
+    _require(actor, "inspection.manage", i)
     if i.status in (Status.PLANNED, Status.CLOSED):
         raise ValidationError(_("Suspend from an inspection under way or concluded."))
     if activity.school_id != i.school_id:

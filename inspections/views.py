@@ -75,6 +75,7 @@ def plan_list(request):
         policy.visible(request.user, InspectionPlan)
         .select_related("school_year", "unit")
         .annotate(n_inspections=Count("inspections"))
+        .order_by("-school_year__name", "title", "id")
     )
     if not plans.exists() and not policy.can(request.user, "inspection.plan"):
         raise PermissionDenied
@@ -93,6 +94,8 @@ def plan_list(request):
 def plan_form(request, pk=None):
     plan = policy.get_object_or_404(request.user, InspectionPlan, pk=pk) if pk else None
     _require(request.user, "inspection.plan")
+    if plan is not None and access.authority_of(request.user) != plan.authority:
+        raise PermissionDenied
     form = PlanForm(request.POST or None, instance=plan, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -290,7 +293,7 @@ def inspection_detail(request, pk):
             school=inspection.school,
             status__in=[Activity.Status.APPROVED, Activity.Status.OPEN],
         ).order_by("title")
-        if policy.can(user, "activity.suspend", inspection.school):
+        if manages and policy.can(user, "activity.suspend", inspection.school):
             suspendable = candidates
     checklist = None
     if sees_checklist:

@@ -490,6 +490,7 @@ ROWS = {
     # The checklist: the team and the inspection's authority; never the school.
     "inspections:checklist": Row(allowed=OFFICIALS, kwargs=inspection),
     "inspections:finding_new": Row(allowed=TEAM, kwargs=inspection),
+    "inspections:plan_list": Row(allowed=OFFICIALS, kwargs=with_inspections, scoped=False),
     "inspections:plan_new": Row(allowed=AUTHORITIES),
     "inspections:plan_detail": Row(allowed=OFFICIALS, kwargs=inspection_plan),
     "inspections:plan_edit": Row(allowed=AUTHORITIES, kwargs=inspection_plan),

@@ -1321,3 +1321,53 @@ def test_the_action_list_runs_a_constant_number_of_queries(world, n, django_asse
     with django_assert_num_queries(ACTION_LIST_QUERIES):
         response = client.get(url)
     assert len(response.context["page"].object_list) == n
+
+
+def test_the_department_does_not_suspend_from_a_committees_inspection(world, people):
+    """access.py: "The authority plans it, names its team and suspends activities from it";
+    services.suspend_from_inspection only asks "inspection.view"."""
+    assert _try_on_committees(world, people, "suspend", ["department"]) == {"department": "denied"}
+
+
+def test_a_follow_up_is_of_an_inspection_the_authority_sees(world):
+    """The committee does not see the Department's inspection, yet may order a follow-up of
+    it (the plan is checked for visibility, ``follows`` is not)."""
+    earlier = at(world, "done").inspection
+    assert not policy.visible(world.committee, Inspection).filter(pk=earlier.pk).exists()
+    before = snapshot()
+    try:
+        services.inspection_save(
+            actor=world.committee,
+            inspection=_new_inspection(
+                world, trigger=Inspection.Trigger.FOLLOW_UP, follows=earlier
+            ),
+            team=[world.committee],
+            lead=world.committee,
+        )
+    except ValidationError as error:
+        assert "follows" in error.message_dict
+    assert snapshot() == before
+
+
+def test_the_department_cannot_open_the_edit_form_of_a_committees_plan(world):
+    """plan_form asks only "inspection.plan": the form shows (200), saving is refused (403)."""
+    plan = _plan_of(world, world.committee, world.area_a)
+    url = reverse("inspections:plan_edit", args=[plan.pk])
+    assert client_for(world.department).get(url).status_code == 403
+
+
+def test_who_may_not_open_a_checklist_does_not_get_its_answers_nor_photos(world):
+    """The Department may not open the checklist of a committee's inspection
+    (``inspection.view_checklist``), yet ``policy.visible`` gives it the answers and the
+    evidence view serves their photos."""
+    ctx = at(world, "in_progress", authority="committee")
+    _answer_checklist(world, world.committee, ctx)
+    photo = ctx.inspection.answers.get().photos.get()
+    department = client_for(world.department)
+    assert (
+        department.get(reverse("inspections:checklist", args=[ctx.inspection.pk])).status_code
+        == 403
+    )
+    assert not policy.visible(world.department, ChecklistAnswer).exists()
+    assert not policy.visible(world.department, Evidence).filter(pk=photo.pk).exists()
+    assert department.get(reverse("inspections:evidence", args=[photo.pk])).status_code == 404
