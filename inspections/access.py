@@ -11,6 +11,8 @@ and ``policy.get_object_or_404`` as everywhere else.
   inspector sees only the inspections whose team they are on.
 * The school's head sees its inspections (an unannounced one only once it has started), the
   findings and the corrective actions, and answers the actions; never the team's checklist.
+  So does the People's Committee for the Department's inspections of the schools it manages:
+  it handles the complaints about them and links them to the inspection.
 * A complaint is handled by the school's managing authority (``policy.decidable_schools``)
   and by the official it is assigned to; nobody else sees it, not even the school.
 """
@@ -59,6 +61,11 @@ def inspectable_schools(user) -> QuerySet:
     return schools.none()
 
 
+def _announced() -> Q:
+    """A periodic inspection, or an unannounced one that has started."""
+    return Q(kind=Inspection.Kind.PERIODIC) | ~Q(status=Inspection.Status.PLANNED)
+
+
 def inspections(user) -> QuerySet[Inspection]:
     everything = Inspection.objects.all()
     if user.is_superuser:
@@ -67,12 +74,17 @@ def inspections(user) -> QuerySet[Inspection]:
     if user.role == Role.DEPARTMENT:
         rule = Q(school__in=policy.visible_schools(user)) | on_team
     elif user.role == Role.COMMITTEE:
-        rule = Q(authority=Authority.COMMITTEE, school__in=inspectable_schools(user)) | on_team
+        # Its own inspections; and the Department's of the schools it manages, once they
+        # are announced or under way (as the school sees them): it handles the complaints
+        # about those schools and links them to the inspection.
+        rule = (
+            Q(school__in=inspectable_schools(user))
+            & (Q(authority=Authority.COMMITTEE) | _announced())
+        ) | on_team
     elif user.role == Role.INSPECTOR:
         rule = on_team
     elif user.role == Role.PRINCIPAL:
-        announced = Q(kind=Inspection.Kind.PERIODIC) | ~Q(status=Inspection.Status.PLANNED)
-        rule = Q(school__in=policy.visible_schools(user)) & announced
+        rule = Q(school__in=policy.visible_schools(user)) & _announced()
     else:
         return everything.none()
     return everything.filter(pk__in=Inspection.objects.filter(rule).values("pk"))

@@ -193,6 +193,8 @@ def inspection_save(*, actor, inspection: Inspection, team, lead, complaint=None
             errors["follows"] = _("Choose the inspection this one follows up.")
         elif inspection.follows.school_id != inspection.school_id:
             errors["follows"] = _("A follow-up inspects the same school.")
+        elif inspection.follows.authority != inspection.authority:
+            errors["follows"] = _("The authority that ran an inspection follows it up.")
     if (
         inspection.planned_start
         and inspection.planned_end

@@ -390,6 +390,7 @@ def conclusion_print(request, pk):
 @require_POST
 def inspection_suspend(request, pk):
     inspection = _get_inspection(request, pk)
+    _require(request.user, "inspection.manage", inspection)
     activities = Activity.objects.filter(school=inspection.school)
     form = SuspendForm(request.POST, activities=activities)
     if not form.is_valid():

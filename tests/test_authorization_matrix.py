@@ -243,18 +243,16 @@ def with_inspections(w, role, inside):
 
 def _inspection_of(w, role, inside, state="running"):
     """Inside: the Department's inspection, or the committee's own for a committee. Outside:
-    the committee's for the inspector (not on its team), the Department's for the committee
-    (in its ward but not its own), the unannounced one still planned for the head, another
-    city's for the others."""
+    the committee's for the inspector (not on its team), the unannounced one still planned
+    for the head and for the committee (which reads the Department's inspections of its
+    schools once started, as the school does), another city's for the others."""
     objects = _inspection_objects(w)
     ours = objects.committee if role == COMM else objects.department
     if inside:
         return ours
     if role == INSP:
         return objects.committee
-    if role == COMM:
-        return objects.department
-    if role == PRIN and state != "concluded":
+    if role in (PRIN, COMM) and state != "concluded":
         return SimpleNamespace(inspection=objects.hidden, planned=objects.hidden)
     return objects.far
 
@@ -285,7 +283,7 @@ def _papers(w, role, inside):
     objects = _inspection_objects(w)
     if inside:
         return objects.committee if role == COMM else objects.department
-    return {INSP: objects.committee, COMM: objects.department}.get(role, objects.far)
+    return {INSP: objects.committee}.get(role, objects.far)
 
 
 def finding(w, role, inside):

@@ -628,11 +628,12 @@ PAGES = {
 
 
 def _sees(page):
-    """Who sees the Department's inspection at the page's step: its authority, its team and
-    the school's head, once it is started or if it is periodic."""
+    """Who sees the Department's inspection at the page's step: its authority, its team,
+    and the school's head and the People's Committee that manages the school, once it is
+    started or if it is periodic."""
     if page.step == "planned" and page.kind == UNANNOUNCED:
         return {"department", "inspector"}
-    return {"department", "inspector", "principal"}
+    return {"department", "inspector", "principal", "committee"}
 
 
 @pytest.mark.parametrize("page", list(PAGES))
@@ -661,8 +662,13 @@ def test_each_role_posting_on_the_departments_inspection(world, people, page):
 DETAIL = {
     # The Department's unannounced inspection, planned then started, and its periodic one.
     "unannounced_planned": {"department": 200, "inspector": 200},
-    "unannounced_started": {"department": 200, "inspector": 200, "principal": 200},
-    "periodic_planned": {"department": 200, "inspector": 200, "principal": 200},
+    "unannounced_started": {
+        "department": 200,
+        "inspector": 200,
+        "principal": 200,
+        "committee": 200,
+    },
+    "periodic_planned": {"department": 200, "inspector": 200, "principal": 200, "committee": 200},
     # The ward's committee's own: the Department sees it too.
     "committee_started": {"department": 200, "committee": 200, "principal": 200},
 }
@@ -706,7 +712,9 @@ def test_only_the_head_of_the_team_opens_the_conclusion_form(world, people):
     url = reverse("inspections:inspection_conclude", args=[ctx.inspection.pk])
     codes = {role: client_for(user).get(url).status_code for role, user in people.items()}
     assert codes == {
-        role: {"inspector": 200, "department": 403, "principal": 403}.get(role, 404)
+        role: {"inspector": 200, "department": 403, "principal": 403, "committee": 403}.get(
+            role, 404
+        )
         for role in ROLES
     }
     response = client_for(world.inspector).post(url, {"conclusion": CONCLUSION, "sanctions": ""})
@@ -1211,7 +1219,8 @@ VISIBLE = {
     },
     "inspector": {"unannounced_planned", "periodic_planned", "unannounced_started", "school_b"},
     "outsider": set(),
-    "committee": {"committee"},
+    # Its own, and the Department's of the school it manages once announced or started.
+    "committee": {"committee", "periodic_planned", "unannounced_started"},
     "far_committee": {"far"},
     # The school never sees an unannounced inspection before it starts.
     "principal": {"periodic_planned", "unannounced_started", "committee"},
@@ -1261,7 +1270,10 @@ def test_the_school_never_sees_the_checklist_nor_its_photos(world, people):
     finding_photo = ctx.finding.evidence.get()
     assert not policy.visible(world.principal, ChecklistAnswer).exists()
     assert list(policy.visible(world.principal, Evidence)) == [finding_photo]
-    for role in ("staff", "parent", "far_principal", "outsider", "committee"):
+    # The committee that manages the school reads the findings as the school does.
+    assert not policy.visible(world.committee, ChecklistAnswer).exists()
+    assert list(policy.visible(world.committee, Evidence)) == [finding_photo]
+    for role in ("staff", "parent", "far_principal", "outsider"):
         assert not policy.visible(people[role], ChecklistAnswer).exists(), role
         assert not policy.visible(people[role], Evidence).exists(), role
     for role in ("inspector", "department"):
@@ -1324,16 +1336,16 @@ def test_the_action_list_runs_a_constant_number_of_queries(world, n, django_asse
 
 
 def test_the_department_does_not_suspend_from_a_committees_inspection(world, people):
-    """access.py: "The authority plans it, names its team and suspends activities from it";
-    services.suspend_from_inspection only asks "inspection.view"."""
+    """The inspection's own authority suspends from it, not the Department reading a
+    committee's inspection."""
     assert _try_on_committees(world, people, "suspend", ["department"]) == {"department": "denied"}
 
 
-def test_a_follow_up_is_of_an_inspection_the_authority_sees(world):
-    """The committee does not see the Department's inspection, yet may order a follow-up of
-    it (the plan is checked for visibility, ``follows`` is not)."""
+def test_a_follow_up_is_by_the_authority_of_the_inspection_it_follows(world):
+    """The committee reads the Department's concluded inspection of its school, but the
+    follow-up is the Department's."""
     earlier = at(world, "done").inspection
-    assert not policy.visible(world.committee, Inspection).filter(pk=earlier.pk).exists()
+    assert policy.visible(world.committee, Inspection).filter(pk=earlier.pk).exists()
     before = snapshot()
     try:
         services.inspection_save(
