@@ -758,7 +758,9 @@ class TestDemoCity:
         assert not own.school.managed_by_department
         assert [m.user for m in own.team.all()] == [committee]
         assert list(policy.visible(committee, InspectionPlan)) == [plan]
-        assert set(policy.visible(committee, Inspection)) == {own}
+        # Its own, and the Department's unannounced one of its school, now under way.
+        under_way = Inspection.objects.get(reference="231/QĐ-SGDĐT")
+        assert set(policy.visible(committee, Inspection)) == {own, under_way}
         assert set(policy.visible(department, Inspection)) == set(Inspection.objects.all())
 
     def test_the_unannounced_inspection_of_the_demo_head_is_under_way(self, demo):
@@ -770,6 +772,9 @@ class TestDemoCity:
             "in_progress", "department", "complaint")
         assert inspection.started_at and inspection.plan is None
         assert [(m.user, m.is_lead) for m in inspection.team.all()] == [(inspector, True)]
+        # The anonymous complaint that led to it, linked by the ward's committee.
+        complaint = inspection.complaints.get()
+        assert complaint.is_anonymous and complaint.category == "coercion"
         # The checklist half done, with "no" answers that say why.
         answers = inspection.answers.all()
         assert 0 < answers.count() < len(questions_for(inspection))

@@ -1079,12 +1079,13 @@ LIFE_SKILLS_COMPLAINT = (
 )
 COMPLAINTS = [
     # The complaint that led to the unannounced inspection: anonymous, handled by the ward
-    # committee (the school's managing authority) and closed with an answer once the
-    # Department suspended the programme. Its tracking code is printed for testers.
+    # committee (the school's managing authority), linked to the Department's inspection
+    # once under way, and closed with an answer once the Department suspended the programme. Its tracking code is printed for testers.
     ComplaintSpec(
         "thcs.hongbang", Complaint.Category.COERCION, LIFE_SKILLS_COMPLAINT,
         activity="Kỹ năng sống: Tự tin và an toàn",
         handling=(("assign", "ubnd.hongbang", "ubnd.hongbang"),
+                  ("link", "ubnd.hongbang", "231/QĐ-SGDĐT"),
                   ("close", "ubnd.hongbang",
                    "UBND phường đã chuyển phản ánh tới Sở Giáo dục và Đào tạo. Đoàn thanh tra "
                    "của Sở đã kiểm tra đột xuất nhà trường, xác định việc giáo viên phát và thu "
