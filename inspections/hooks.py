@@ -21,10 +21,14 @@ COMPLAINT_WEIGHTS = {
 }
 
 
-def complaint_reasons(live):
-    """One reason per activity of ``live`` with open complaints, in one query."""
+def complaint_reasons(live, user=None):
+    """One reason per activity of ``live`` with open complaints that ``user`` may see (the
+    managing authority; never the school, which must not learn of a complaint about its
+    classes), in one query. ``user`` None: the inspection team, about the school it
+    inspects."""
+    complaints = Complaint.objects.all() if user is None else policy.visible(user, Complaint)
     rows = (
-        Complaint.objects.filter(activity__in=live)
+        complaints.filter(activity__in=live)
         .exclude(status=Complaint.Status.CLOSED)
         .values("activity_id", "category")
         .annotate(n=Count("id"))

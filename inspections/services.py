@@ -186,11 +186,16 @@ def inspection_save(*, actor, inspection: Inspection, team, lead, complaint=None
             errors["planned_start"] = _("The inspection must start within the plan's school year.")
     if inspection.trigger == Inspection.Trigger.PLAN and inspection.plan_id is None:
         errors["plan"] = _("An inspection of the plan needs its plan.")
-    if inspection.trigger == Inspection.Trigger.FOLLOW_UP:
+    if inspection.trigger != Inspection.Trigger.FOLLOW_UP:
+        inspection.follows = None
+    else:
         if inspection.follows_id is None or not (
             policy.visible(actor, Inspection).filter(pk=inspection.follows_id).exists()
         ):
             errors["follows"] = _("Choose the inspection this one follows up.")
+        elif inspection.follows.concluded_at is None:
+            # Nor does it reveal an unannounced inspection still to come.
+            errors["follows"] = _("Only a concluded inspection is followed up.")
         elif inspection.follows.school_id != inspection.school_id:
             errors["follows"] = _("A follow-up inspects the same school.")
         elif inspection.follows.authority != inspection.authority:

@@ -119,11 +119,12 @@ class FlaggedActivity:
 
 
 # Further signals from apps below ``schools``, which this module cannot import. Each is a
-# callable that takes the queryset of the live activities in the user's scope and returns
-# ``(activity_id, Reason)`` pairs, in a constant number of queries. Complaints linked to an
-# activity (issue 6: ``inspections.Complaint``) come in here: the inspections app appends its
-# provider in its ``AppConfig.ready()``.
-REASON_PROVIDERS: list[Callable[[QuerySet], Iterable[tuple[int, Reason]]]] = []
+# callable that takes the queryset of the live activities in the user's scope and the user
+# (None when an inspection team asks about a school) and returns ``(activity_id, Reason)``
+# pairs, in a constant number of queries; what it counts must be what the user may know.
+# Complaints linked to an activity (``inspections.Complaint``) come in here: the inspections
+# app appends its provider in its ``AppConfig.ready()``.
+REASON_PROVIDERS: list[Callable[..., Iterable[tuple[int, Reason]]]] = []
 
 
 def live_activities(user) -> QuerySet[Activity]:
@@ -386,15 +387,17 @@ def alphabetical(text: str) -> tuple[str, str]:
 def flagged_activities(user) -> list[FlaggedActivity]:
     """The live activities in ``user``'s scope that show at least one signal, highest score
     first, then by title."""
-    return flagged_among(live_activities(user))
+    return flagged_among(live_activities(user), user)
 
 
-def flagged_among(live: QuerySet[Activity]) -> list[FlaggedActivity]:
-    """Those of the activities ``live`` that show at least one signal (an inspection asks
-    about the activities of the school it inspects)."""
+def flagged_among(live: QuerySet[Activity], user=None) -> list[FlaggedActivity]:
+    """Those of the activities ``live`` that show at least one signal, as ``user`` may know
+    them (None: an inspection team asking about the school it inspects)."""
     reasons: dict[int, list[Reason]] = {}
-    for signal in [*SIGNALS, *REASON_PROVIDERS]:
-        for activity_id, reason in signal(live):
+    found = [signal(live) for signal in SIGNALS]
+    found += [provider(live, user) for provider in REASON_PROVIDERS]
+    for pairs in found:
+        for activity_id, reason in pairs:
             reasons.setdefault(activity_id, []).append(reason)
     if not reasons:
         return []

@@ -1093,6 +1093,11 @@ def test_the_head_of_the_team_is_one_of_its_members(world, people):
 
 def test_a_follow_up_inspects_the_same_school(world):
     earlier = started(world, school=world.school_b)
+    # Concluded (a follow-up follows only a concluded inspection).
+    Inspection.objects.filter(pk=earlier.pk).update(
+        status=Status.CONCLUDED, concluded_at=timezone.now(), signed_by=world.inspector
+    )
+    earlier.refresh_from_db()
     with pytest.raises(ValidationError) as error:
         services.inspection_save(
             actor=world.department,

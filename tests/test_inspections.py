@@ -448,6 +448,9 @@ def test_open_complaints_about_an_activity_are_a_sign_of_coercion(world):
         is_anonymous=True,
     )
     assert "complaints" in flagged()[world.programme_a.pk]
+    # Never the school's: it must not learn that a family of that class complained.
+    for head_sees in risk.flagged_activities(world.principal):
+        assert "complaints" not in head_sees.codes
     # The inspection of the school shows it among what the portal knows.
     inspection = started(world)
     page = client_for(world.inspector).get(
@@ -456,3 +459,41 @@ def test_open_complaints_about_an_activity_are_a_sign_of_coercion(world):
     assert [c.pk for c in page.context["known"].complaints] == [complaint.pk]
     complaints.complaint_close(actor=world.committee, complaint=complaint, answer="Đã xác minh.")
     assert "complaints" not in flagged().get(world.programme_a.pk, [])
+
+
+def test_an_unannounced_inspection_to_come_is_never_named_to_the_school(world):
+    hidden = order(world)
+    periodic = Inspection(
+        school=world.school_a,
+        kind=Inspection.Kind.PERIODIC,
+        trigger=Inspection.Trigger.PUBLIC_OPINION,
+        follows=hidden,
+        planned_start=timezone.localdate(),
+        planned_end=timezone.localdate(),
+        scopes=[Scope.FEES],
+    )
+    # Only a follow-up follows an inspection...
+    saved = services.inspection_save(
+        actor=world.department, inspection=periodic, team=[world.inspector], lead=world.inspector
+    )
+    assert saved.follows is None
+    page = client_for(world.principal).get(saved.get_absolute_url())
+    assert hidden.code not in page.text
+    # ...and only a concluded one.
+    follow_up = Inspection(
+        school=world.school_a,
+        kind=Inspection.Kind.PERIODIC,
+        trigger=Inspection.Trigger.FOLLOW_UP,
+        follows=hidden,
+        planned_start=timezone.localdate(),
+        planned_end=timezone.localdate(),
+        scopes=[Scope.FEES],
+    )
+    with pytest.raises(ValidationError) as error:
+        services.inspection_save(
+            actor=world.department,
+            inspection=follow_up,
+            team=[world.inspector],
+            lead=world.inspector,
+        )
+    assert "follows" in error.value.message_dict

@@ -349,7 +349,8 @@ def test_students_waiting_or_asked_to_renew_are_not_on_the_roster(world):
 
 
 def test_other_apps_add_their_reasons_through_the_providers(world, monkeypatch):
-    def complaints(live):
+    def complaints(live, user):
+        assert user == world.principal
         return [
             (a.pk, risk.Reason("complaints", "2 complaints", 4))
             for a in live.filter(pk=world.programme_a.pk)
@@ -359,6 +360,9 @@ def test_other_apps_add_their_reasons_through_the_providers(world, monkeypatch):
     flagged = _flags(world.principal)[world.programme_a.title]
     assert flagged.codes == ["complaints"] and flagged.score == 4
     # A provider is handed only the user's own live activities.
+    monkeypatch.setattr(
+        risk, "REASON_PROVIDERS", [lambda live, user: complaints(live, world.principal)]
+    )
     assert world.programme_a.title not in _flags(world.far_committee)
 
 
