@@ -40,6 +40,21 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+class AccountsField(forms.ModelMultipleChoiceField):
+    """Several accounts by id; an id no database integer can hold is refused like any
+    other unknown choice rather than reaching the query."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if not str(pk).isdigit() or len(str(pk)) > 18:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+
 class ScopesField(forms.MultipleChoiceField):
     def __init__(self, **kwargs):
         super().__init__(
@@ -70,7 +85,7 @@ class PlanForm(forms.ModelForm):
 
 class InspectionForm(forms.ModelForm):
     scopes = ScopesField()
-    team = forms.ModelMultipleChoiceField(
+    team = AccountsField(
         label=_("Team"),
         queryset=None,
         widget=forms.CheckboxSelectMultiple,

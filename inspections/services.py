@@ -3,6 +3,8 @@ actions and the suspensions decided from an inspection: one function per user ac
 atomic, each asking the policy and recording who did what (an InspectionEvent and an audit
 row)."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -36,6 +38,11 @@ from .models import (
 
 Status = Inspection.Status
 MAX_FILES = 5
+# An inspection ordered now starts within these bounds (one recorded late, one planned for
+# next school year) and lasts at most this long.
+MAX_DAYS_BACK = 90
+MAX_DAYS_AHEAD = 540
+MAX_INSPECTION_DAYS = 60
 
 
 def _require(actor, action, obj=None):
@@ -200,12 +207,25 @@ def inspection_save(*, actor, inspection: Inspection, team, lead, complaint=None
             errors["follows"] = _("A follow-up inspects the same school.")
         elif inspection.follows.authority != inspection.authority:
             errors["follows"] = _("The authority that ran an inspection follows it up.")
-    if (
-        inspection.planned_start
-        and inspection.planned_end
-        and inspection.planned_end < inspection.planned_start
-    ):
+    start, end = inspection.planned_start, inspection.planned_end
+    today = timezone.localdate()
+    if start and end and end < start:
         errors["planned_end"] = _("The end cannot be before the start.")
+    elif start and end and (end - start).days > MAX_INSPECTION_DAYS:
+        errors["planned_end"] = _("An inspection lasts at most %(n)d days.") % {
+            "n": MAX_INSPECTION_DAYS
+        }
+    if (
+        start
+        and creating
+        and not (
+            today - timedelta(days=MAX_DAYS_BACK) <= start <= today + timedelta(days=MAX_DAYS_AHEAD)
+        )
+    ):
+        errors["planned_start"] = _("Plan the start between %(earliest)s and %(latest)s.") % {
+            "earliest": (today - timedelta(days=MAX_DAYS_BACK)).strftime("%d/%m/%Y"),
+            "latest": (today + timedelta(days=MAX_DAYS_AHEAD)).strftime("%d/%m/%Y"),
+        }
     try:
         inspection.scopes = _clean_scopes(inspection.scopes)
     except ValidationError as error:

@@ -1150,7 +1150,11 @@ def test_dates_scope_and_plan_are_checked(world):
         services.inspection_save(
             actor=world.committee,
             inspection=_new_inspection(
-                world, trigger=Inspection.Trigger.PLAN, plan=plan, planned_start=world.year.start
+                world,
+                trigger=Inspection.Trigger.PLAN,
+                plan=plan,
+                planned_start=world.year.start,
+                planned_end=world.year.start,
             ),
             team=[world.committee],
             lead=world.committee,

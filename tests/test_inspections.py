@@ -497,3 +497,26 @@ def test_an_unannounced_inspection_to_come_is_never_named_to_the_school(world):
             lead=world.inspector,
         )
     assert "follows" in error.value.message_dict
+
+
+def test_odd_dates_and_ids_on_the_inspection_form_are_refused_by_field(world):
+    client = client_for(world.department)
+    url = reverse("inspections:inspection_new") + f"?school={world.school_a.pk}"
+    data = {
+        "school": world.school_a.pk,
+        "kind": "periodic",
+        "trigger": "opinion",
+        "planned_start": "9999-12-30",
+        "planned_end": "9999-12-31",
+        "scopes": ["fees"],
+        "team": [world.inspector.pk],
+        "lead": world.inspector.pk,
+    }
+    response = client.post(url, data)
+    assert "planned_start" in response.context["form"].errors
+    long_visit = {**data, "planned_start": timezone.localdate().isoformat()}
+    long_visit["planned_end"] = (timezone.localdate() + datetime.timedelta(days=90)).isoformat()
+    assert "planned_end" in client.post(url, long_visit).context["form"].errors
+    response = client.post(url, {**long_visit, "team": ["99999999999999999999999"]})
+    assert response.status_code == 200 and "team" in response.context["form"].errors
+    assert not Inspection.objects.exists()
