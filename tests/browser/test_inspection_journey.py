@@ -151,7 +151,9 @@ def test_an_unannounced_inspection_on_a_phone(world, phone, screenshot, tmp_path
     question.locator(f"a[href*='/findings/new/?answer={answer.pk}']").click()
     inspector.wait_for_url(re.compile(r"/findings/new/\?answer=\d+$"))
     form = inspector.locator("main form.card")
-    assert form.locator("[name=title]").input_value() == answer.question.text[:200]
+    # The question stands above the form; the inspector writes what was found.
+    assert answer.question.text in inspector.locator("main .warn-box").inner_text()
+    form.locator("[name=title]").fill("Kế hoạch dạy thêm không được niêm yết")
     assert form.locator("[name=legal_basis]").input_value() == answer.question.reference
     assert form.locator("[name=category]").input_value() == answer.question.scope
     assert "không được niêm yết" in form.locator("[name=description]").input_value()
@@ -161,11 +163,13 @@ def test_an_unannounced_inspection_on_a_phone(world, phone, screenshot, tmp_path
     form.locator("input[name=files]").set_input_files(photo)
     shot(inspector, "08-finding-form")
     form.locator("button[type=submit]").click()
-    inspector.wait_for_url(re.compile(r"/findings/\d+/$"))
+    # Straight to the corrective action, below the finding.
+    inspector.wait_for_url(re.compile(r"/findings/\d+/#new-action$"))
     finding = Finding.objects.get(inspection=inspection)
     assert finding.answer == answer and finding.severity == "serious"
     assert finding.responsible_user == world.principal
-    assert finding.evidence.count() == 1
+    # The photo attached here, and the one taken at the question.
+    assert finding.evidence.count() == 2
     shot(inspector, "09-finding")
 
     # A corrective action, due a week from today.
