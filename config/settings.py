@@ -131,6 +131,11 @@ AXES_USERNAME_CALLABLE = "accounts.backends.lockout_key"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# How many proxies in front of the portal append the client's address to X-Forwarded-For
+# (a load balancer: 1). 0 reads REMOTE_ADDR alone. The lockouts and the complaint limits
+# count by this address (accounts.network).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"
 
 # Language and time.
 LANGUAGE_CODE = "vi"

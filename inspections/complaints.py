@@ -25,7 +25,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -417,24 +417,25 @@ def complaint_assign(*, actor, complaint: Complaint, assignee) -> Complaint:
         assignee=assignee.pk,
         previous=previous.pk if previous else None,
     )
-    if assignee.email:
-        mail.send_after_commit(
-            [
-                (
-                    _("Complaint %(code)s is assigned to you") % {"code": complaint.code},
-                    _(
-                        "The complaint %(code)s about %(school)s is assigned to you. Open it "
-                        "on the portal: %(url)s"
+    with translation.override(settings.LANGUAGE_CODE):
+        if assignee.email:
+            mail.send_after_commit(
+                [
+                    (
+                        _("Complaint %(code)s is assigned to you") % {"code": complaint.code},
+                        _(
+                            "The complaint %(code)s about %(school)s is assigned to you. Open it "
+                            "on the portal: %(url)s"
+                        )
+                        % {
+                            "code": complaint.code,
+                            "school": complaint.school.name,
+                            "url": settings.SITE_URL.rstrip("/") + complaint.get_absolute_url(),
+                        },
+                        assignee.email,
                     )
-                    % {
-                        "code": complaint.code,
-                        "school": complaint.school.name,
-                        "url": settings.SITE_URL.rstrip("/") + complaint.get_absolute_url(),
-                    },
-                    assignee.email,
-                )
-            ]
-        )
+                ]
+            )
     return complaint
 
 
@@ -466,20 +467,21 @@ def complaint_answer(*, actor, complaint: Complaint, answer: str) -> Complaint:
     complaint.save(update_fields=["answer", "answered_at", "status"])
     _event(complaint, actor, "answered")
     audit_record(actor=actor, action="complaint_answer", obj=complaint, summary=complaint.code)
-    _tell_author(
-        complaint,
-        _("Your complaint %(code)s is answered") % {"code": complaint.code},
-        _(
-            "The managing authority answered your complaint %(code)s about %(school)s:\n\n"
-            "%(answer)s\n\nThe complaint is still being handled; follow it at %(url)s."
+    with translation.override(settings.LANGUAGE_CODE):
+        _tell_author(
+            complaint,
+            _("Your complaint %(code)s is answered") % {"code": complaint.code},
+            _(
+                "The managing authority answered your complaint %(code)s about %(school)s:\n\n"
+                "%(answer)s\n\nThe complaint is still being handled; follow it at %(url)s."
+            )
+            % {
+                "code": complaint.code,
+                "school": complaint.school.name,
+                "answer": complaint.answer,
+                "url": _track_url(),
+            },
         )
-        % {
-            "code": complaint.code,
-            "school": complaint.school.name,
-            "answer": complaint.answer,
-            "url": _track_url(),
-        },
-    )
     return complaint
 
 
@@ -535,18 +537,19 @@ def complaint_close(*, actor, complaint: Complaint, answer: str) -> Complaint:
     complaint.save(update_fields=["answer", "answered_at", "closed_at", "status"])
     _event(complaint, actor, "closed")
     audit_record(actor=actor, action="complaint_close", obj=complaint, summary=complaint.code)
-    _tell_author(
-        complaint,
-        _("Your complaint %(code)s is closed") % {"code": complaint.code},
-        _(
-            "The managing authority closed your complaint %(code)s about %(school)s with "
-            "this answer:\n\n%(answer)s\n\nYou can read it again at %(url)s."
+    with translation.override(settings.LANGUAGE_CODE):
+        _tell_author(
+            complaint,
+            _("Your complaint %(code)s is closed") % {"code": complaint.code},
+            _(
+                "The managing authority closed your complaint %(code)s about %(school)s with "
+                "this answer:\n\n%(answer)s\n\nYou can read it again at %(url)s."
+            )
+            % {
+                "code": complaint.code,
+                "school": complaint.school.name,
+                "answer": complaint.answer,
+                "url": _track_url(),
+            },
         )
-        % {
-            "code": complaint.code,
-            "school": complaint.school.name,
-            "answer": complaint.answer,
-            "url": _track_url(),
-        },
-    )
     return complaint

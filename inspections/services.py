@@ -51,6 +51,11 @@ def _require(actor, action, obj=None):
 
 
 def _event(actor, inspection, action, summary, obj=None):
+    """Record a step of the inspection. ``summary`` is lazy text or a callable making it:
+    it is written in the portal's language, the language of the records, whatever the
+    actor's."""
+    with translation.override(settings.LANGUAGE_CODE):
+        summary = str(summary() if callable(summary) else summary)
     InspectionEvent.objects.create(
         inspection=inspection, actor=actor, action=action, summary=summary[:300]
     )
@@ -246,11 +251,13 @@ def inspection_save(*, actor, inspection: Inspection, team, lead, complaint=None
             actor,
             inspection,
             "create",
-            _("Ordered: %(kind)s inspection of %(school)s")
-            % {"kind": inspection.get_kind_display().lower(), "school": inspection.school},
+            lambda: (
+                _("Ordered: %(kind)s inspection of %(school)s")
+                % {"kind": inspection.get_kind_display().lower(), "school": inspection.school}
+            ),
         )
     else:
-        _event(actor, inspection, "edit", _("Changed while planned"))
+        _event(actor, inspection, "edit", gettext_lazy("Changed while planned"))
     if complaint is not None:
         from .complaints import complaint_link
 
@@ -360,7 +367,7 @@ def inspection_transition(
         fields.append("closed_at")
     i.status = target
     i.save(update_fields=fields)
-    _event(actor, i, name, str(EVENT_LABELS[name]))
+    _event(actor, i, name, EVENT_LABELS[name])
     return i
 
 
@@ -394,7 +401,7 @@ def checklist_answer(
         actor,
         i,
         "answer",
-        f"{question.order}. {record.get_answer_display()}",
+        lambda: f"{question.order}. {record.get_answer_display()}",
         obj=record,
     )
     return record
@@ -444,8 +451,10 @@ def finding_save(*, actor, finding: Finding, files=()) -> Finding:
         actor,
         inspection,
         "finding" if creating else "finding_edit",
-        (_("Finding: %(title)s") if creating else _("Finding corrected: %(title)s"))
-        % {"title": finding.title},
+        lambda: (
+            (_("Finding: %(title)s") if creating else _("Finding corrected: %(title)s"))
+            % {"title": finding.title}
+        ),
         obj=finding,
     )
     return finding
@@ -463,7 +472,7 @@ def evidence_add(*, actor, finding: Finding, files) -> list[Evidence]:
         actor,
         inspection,
         "evidence",
-        _("Evidence added to: %(title)s") % {"title": finding.title},
+        lambda: _("Evidence added to: %(title)s") % {"title": finding.title},
         obj=finding,
     )
     return list(finding.evidence.all())
@@ -502,8 +511,10 @@ def action_add(*, actor, action: CorrectiveAction) -> CorrectiveAction:
         actor,
         inspection,
         "action",
-        _("Corrective action by %(date)s: %(what)s")
-        % {"date": action.due_date.strftime("%d/%m/%Y"), "what": action.description[:150]},
+        lambda: (
+            _("Corrective action by %(date)s: %(what)s")
+            % {"date": action.due_date.strftime("%d/%m/%Y"), "what": action.description[:150]}
+        ),
         obj=action,
     )
     # The school learns of it once an unannounced inspection has started, which it has.
@@ -550,7 +561,7 @@ def action_answer(*, actor, action: CorrectiveAction, response: str, files=()) -
         actor,
         inspection,
         "action_answer",
-        _("The school answered: %(what)s") % {"what": a.description[:150]},
+        lambda: _("The school answered: %(what)s") % {"what": a.description[:150]},
         obj=a,
     )
     return a
@@ -573,7 +584,7 @@ def action_review(*, actor, action: CorrectiveAction, accept: bool, note="", due
     fields = ["status", "review_note", "reviewed_by", "reviewed_at"]
     if accept:
         a.status = CorrectiveAction.Status.ACCEPTED
-        summary = _("Answer accepted: %(what)s")
+        summary = gettext_lazy("Answer accepted: %(what)s")
     else:
         if not note:
             raise ValidationError({"note": _("Say what is still missing.")})
@@ -582,28 +593,36 @@ def action_review(*, actor, action: CorrectiveAction, accept: bool, note="", due
             a.due_date = due_date
             fields.append("due_date")
         a.status = CorrectiveAction.Status.OPEN
-        summary = _("Action reopened: %(what)s")
+        summary = gettext_lazy("Action reopened: %(what)s")
     a.review_note, a.reviewed_by, a.reviewed_at = note, actor, timezone.now()
     a.save(update_fields=fields)
-    _event(actor, inspection, "action_review", summary % {"what": a.description[:150]}, obj=a)
+    _event(
+        actor,
+        inspection,
+        "action_review",
+        lambda: str(summary) % {"what": a.description[:150]},
+        obj=a,
+    )
     return a
 
 
-def overdue_actions():
+def overdue_actions(today=None):
     return CorrectiveAction.objects.filter(
-        status=CorrectiveAction.Status.OPEN, due_date__lt=timezone.localdate()
+        status=CorrectiveAction.Status.OPEN, due_date__lt=today or timezone.localdate()
     )
 
 
+@transaction.atomic
 def remind_overdue(*, today=None) -> int:
-    """E-mail each school with actions past their deadline, once a day at most. Returns the
-    number of schools reminded."""
+    """E-mail each school with actions past their deadline, once a day at most (two runs at
+    once skip the actions the other holds). Returns the number of schools reminded."""
     today = today or timezone.localdate()
-    actions = (
-        overdue_actions()
+    actions = list(
+        overdue_actions(today)
         .exclude(reminded_on=today)
+        .select_for_update(skip_locked=True, of=("self",))
         .select_related("finding__inspection__school__head")
-        .order_by("finding__inspection__school", "due_date")
+        .order_by("finding__inspection__school", "due_date", "id")
     )
     by_school = {}
     for action in actions:
@@ -624,9 +643,8 @@ def remind_overdue(*, today=None) -> int:
                 "inspecting authority sees them as overdue."
             ) % {"lines": lines, "url": _portal_url(reverse("inspections:action_list"))}
             messages += [(subject, body, address) for address in _school_addresses(school)]
-    with transaction.atomic():
-        CorrectiveAction.objects.filter(pk__in=[a.pk for a in actions]).update(reminded_on=today)
-        mail.send_after_commit(messages)
+    CorrectiveAction.objects.filter(pk__in=[a.pk for a in actions]).update(reminded_on=today)
+    mail.send_after_commit(messages)
     return len(by_school)
 
 
@@ -675,7 +693,7 @@ def suspend_from_inspection(*, actor, inspection: Inspection, activity: Activity
         actor,
         i,
         "suspend",
-        _("Suspended: %(title)s") % {"title": activity.title},
+        lambda: _("Suspended: %(title)s") % {"title": activity.title},
         obj=activity,
     )
     return link

@@ -520,3 +520,34 @@ def test_odd_dates_and_ids_on_the_inspection_form_are_refused_by_field(world):
     response = client.post(url, {**long_visit, "team": ["99999999999999999999999"]})
     assert response.status_code == 200 and "team" in response.context["form"].errors
     assert not Inspection.objects.exists()
+
+
+def test_the_history_is_written_in_the_records_language_whatever_the_actor_reads(world):
+    from django.utils import translation
+
+    with translation.override("en"):
+        inspection = started(world)
+        finding_in(inspection, world.inspector)
+    summaries = list(inspection.events.values_list("summary", flat=True))
+    assert summaries[1] == "Đã bắt đầu thanh tra, kiểm tra"
+    assert summaries[2].startswith("Phát hiện: ")
+
+
+def test_an_answered_checklist_is_kept_as_it_was_in_the_admin(world, django_user_model):
+    from django.test import Client
+
+    from inspections.checklists import ensure_default_checklist
+
+    template = ensure_default_checklist()
+    root = django_user_model.objects.create_superuser("root", "root@example.vn", "x")
+    client = Client()
+    client.force_login(root)
+    url = reverse("admin:inspections_checklisttemplate_change", args=[template.pk])
+    assert 'name="questions-0-text"' in client.get(url).text
+    inspection = started(world)
+    question = template.questions.filter(scope__in=inspection.scopes).first()
+    services.checklist_answer(
+        actor=world.inspector, inspection=inspection, question=question, answer="yes"
+    )
+    page = client.get(url).text
+    assert 'name="questions-0-text"' not in page and question.text in page

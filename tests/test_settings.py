@@ -66,3 +66,18 @@ def test_responses_carry_a_strict_content_security_policy(db):
     assert "unsafe-inline" not in csp
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_the_client_address_is_not_taken_from_a_forged_header(rf, settings):
+    from accounts.network import client_ip
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6", REMOTE_ADDR="203.0.113.9")
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(request) == "203.0.113.9"
+    # Behind one load balancer: the address it appended, not what the client wrote.
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.4", REMOTE_ADDR="10.0.0.2")
+    assert client_ip(request) == "198.51.100.4"
+    # A request that did not come through it keeps its own address.
+    request = rf.get("/", REMOTE_ADDR="198.51.100.7")
+    assert client_ip(request) == "198.51.100.7"
