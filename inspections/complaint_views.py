@@ -72,7 +72,15 @@ def complaint_new(request):
     account (unless anonymous), and their name and contact are filled in."""
     user = request.user
     status = 200
+    refused = None
     if request.method == "POST":
+        # An address past its limit is refused before its files are even read.
+        refused = complaints.throttled(complaints.filing_limit(), get_client_ip_address(request))
+    if refused:
+        form = ComplaintForm(request.POST)
+        form.add_error(None, refused)
+        status = 429
+    elif request.method == "POST":
         form = ComplaintForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
