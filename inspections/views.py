@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -74,7 +74,13 @@ def plan_list(request):
     plans = (
         policy.visible(request.user, InspectionPlan)
         .select_related("school_year", "unit")
-        .annotate(n_inspections=Count("inspections"))
+        # Those the user sees: an inspector's, not the whole plan.
+        .annotate(
+            n_inspections=Count(
+                "inspections",
+                filter=Q(inspections__in=policy.visible(request.user, Inspection)),
+            )
+        )
         .order_by("-school_year__name", "title", "id")
     )
     if not plans.exists() and not policy.can(request.user, "inspection.plan"):

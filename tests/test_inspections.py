@@ -551,3 +551,20 @@ def test_an_answered_checklist_is_kept_as_it_was_in_the_admin(world, django_user
     )
     page = client.get(url).text
     assert 'name="questions-0-text"' not in page and question.text in page
+
+
+def test_a_plan_counts_the_inspections_its_reader_sees(world, other_inspector):
+    from inspections.models import InspectionPlan
+
+    plan = services.plan_save(
+        actor=world.department,
+        plan=InspectionPlan(
+            unit=world.province, school_year=world.year, title="Kế hoạch 12", scopes=["fees"]
+        ),
+    )
+    for member in (world.inspector, other_inspector):
+        Inspection.objects.filter(pk=order(world, team=[member]).pk).update(plan=plan)
+    rows = client_for(world.inspector).get(reverse("inspections:plan_list")).context["page"]
+    assert [p.n_inspections for p in rows] == [1]
+    rows = client_for(world.department).get(reverse("inspections:plan_list")).context["page"]
+    assert [p.n_inspections for p in rows] == [2]
