@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from schools import policy
 from schools.forms import add_service_error
-from schools.models import Activity
+from schools.models import Activity, AdministrativeUnit
 from schools.uploads import attachment_response
 
 from . import access, services
@@ -321,6 +321,12 @@ def inspection_detail(request, pk):
         "suspensions": inspection.suspensions.select_related("event__activity", "event__actor"),
         "suspend_form": SuspendForm(activities=suspendable) if suspendable.exists() else None,
         "complaints": inspection.complaints.all() if (works or manages) else [],
+        # The complaints this user may open (their school's managing authority's).
+        "open_complaints": set(
+            policy.visible(user, Complaint)
+            .filter(inspection=inspection)
+            .values_list("pk", flat=True)
+        ),
         "events": inspection.events.select_related("actor") if (works or manages) else None,
     }
     return render(request, "inspections/inspection_detail.html", context)
@@ -380,10 +386,17 @@ def conclusion_print(request, pk):
     findings = (
         inspection.findings.select_related("activity").prefetch_related("actions").order_by("id")
     )
+    # The place of issue: the province or city, as official documents name it.
+    top = inspection.school.unit.path.split("/", 1)[0] + "/"
+    province = AdministrativeUnit.objects.filter(path=top).first()
+    place = province.name if province else ""
+    for prefix in ("Thành phố ", "Tỉnh "):
+        place = place.removeprefix(prefix)
     return render(
         request,
         "inspections/conclusion_print.html",
         {
+            "place": place,
             "inspection": inspection,
             "findings": findings,
             "team": inspection.team.select_related("user"),
