@@ -322,6 +322,7 @@ def test_the_conclusion_is_signed_by_the_head_of_the_team(world, other_inspector
         reverse("inspections:conclusion_print", args=[inspection.pk])
     )
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in page.text and "Kết luận." in page.text
+    assert "Hải Phòng, ngày" in page.text
 
 
 def test_overdue_actions_are_reminded_once_a_day(world, django_capture_on_commit_callbacks):
