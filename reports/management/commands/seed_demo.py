@@ -1080,7 +1080,8 @@ LIFE_SKILLS_COMPLAINT = (
 COMPLAINTS = [
     # The complaint that led to the unannounced inspection: anonymous, handled by the ward
     # committee (the school's managing authority), linked to the Department's inspection
-    # once under way, and closed with an answer once the Department suspended the programme. Its tracking code is printed for testers.
+    # once under way, and closed with an answer once the Department suspended the programme.
+    # Its tracking code is printed for testers.
     ComplaintSpec(
         "thcs.hongbang", Complaint.Category.COERCION, LIFE_SKILLS_COMPLAINT,
         activity="Kỹ năng sống: Tự tin và an toàn",
