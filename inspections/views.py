@@ -60,10 +60,9 @@ def _require(user, action, obj=None):
 
 
 def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    """An id from the query string, or None: never one too large for the database."""
+    value = str(value or "")
+    return int(value) if value.isdigit() and len(value) < 19 else None
 
 
 # --- Plans --------------------------------------------------------------------------------

@@ -569,3 +569,14 @@ def test_a_plan_counts_the_inspections_its_reader_sees(world, other_inspector):
     assert [p.n_inspections for p in rows] == [1]
     rows = client_for(world.department).get(reverse("inspections:plan_list")).context["page"]
     assert [p.n_inspections for p in rows] == [2]
+
+
+def test_ids_in_the_address_too_large_for_the_database_are_ignored(world):
+    huge = "9" * 30
+    inspection = started(world)
+    department = client_for(world.department)
+    for params in ({"school": huge}, {"plan": huge, "complaint": huge, "follows": huge}):
+        assert department.get(reverse("inspections:inspection_new"), params).status_code == 200
+    url = reverse("inspections:finding_new", args=[inspection.pk])
+    response = client_for(world.inspector).get(url, {"answer": huge, "activity": huge})
+    assert response.status_code == 200
