@@ -50,6 +50,16 @@ def authority_of(user) -> str | None:
     return AUTHORITY_OF_ROLE.get(user.role)
 
 
+def officials(authority: str, school) -> QuerySet:
+    """The active accounts that act for ``authority`` about ``school`` (sit on its inspection
+    team, handle a complaint about it): the Department's officials and inspectors, or the
+    People's Committee's officials, who oversee the school's area."""
+    roles = (
+        [Role.INSPECTOR, Role.DEPARTMENT] if authority == Authority.DEPARTMENT else [Role.COMMITTEE]
+    )
+    return policy.overseers(school).filter(role__in=roles).order_by("full_name", "username")
+
+
 def inspectable_schools(user) -> QuerySet:
     """The schools ``user``'s authority may inspect: every school of the Department's city,
     the schools a People's Committee manages in its area."""
@@ -195,7 +205,11 @@ def triages(user, complaint) -> bool:
     return isinstance(complaint, Complaint) and policy._decides(user, complaint)
 
 
+# Who has inspections to list: the authorities, their inspectors, the schools' heads.
+LIST_ROLES = {*TEAM_ROLES, Role.PRINCIPAL}
+
 RULES = {
+    "inspection.list": lambda user, obj: user.is_superuser or user.role in LIST_ROLES,
     "inspection.plan": lambda user, obj: may_plan(user, obj),
     "inspection.view": sees,
     "inspection.manage": manages,

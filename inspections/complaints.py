@@ -36,7 +36,8 @@ from schools import mail, policy
 from schools.models import Activity, School
 from schools.uploads import validate_scan
 
-from .models import Complaint, ComplaintAttachment, ComplaintEvent, Inspection
+from . import access
+from .models import Authority, Complaint, ComplaintAttachment, ComplaintEvent, Inspection
 
 # No 0/O or 1/I: a code is copied from a screen or a receipt and typed on a phone.
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -376,8 +377,8 @@ def assignable(school: School):
     """The officials a complaint about ``school`` may be assigned to: the Department's
     officials and inspectors for a school it manages directly, the People's Committee's
     officials for the others; each active and overseeing the school's area."""
-    roles = [Role.DEPARTMENT, Role.INSPECTOR] if school.managed_by_department else [Role.COMMITTEE]
-    return policy.overseers(school).filter(role__in=roles).order_by("full_name", "username")
+    authority = Authority.DEPARTMENT if school.managed_by_department else Authority.COMMITTEE
+    return access.officials(authority, school)
 
 
 @transaction.atomic

@@ -511,10 +511,6 @@ class Evidence(models.Model):
     def __str__(self):
         return self.title
 
-    @property
-    def is_image(self) -> bool:
-        return not self.file.name.lower().endswith(".pdf")
-
 
 class InspectionSuspension(models.Model):
     """A suspension of a linked programme or a tutoring class decided from an inspection:

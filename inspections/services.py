@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
-from accounts.models import Role
 from schools import mail, policy
 from schools.models import Activity, ActivityEvent, StaffMember
 from schools.uploads import validate_scan
@@ -22,7 +21,6 @@ from schools.uploads import validate_scan
 from . import access
 from .checklists import ensure_default_checklist, questions_for
 from .models import (
-    Authority,
     ChecklistAnswer,
     ChecklistQuestion,
     CorrectiveAction,
@@ -133,15 +131,8 @@ def plan_save(*, actor, plan: InspectionPlan) -> InspectionPlan:
 
 
 def eligible_members(inspection_authority: str, school):
-    """The accounts that may sit on a team inspecting ``school`` for the authority: the
-    Department's inspectors and officials, or the People's Committee's officials, who oversee
-    the school's area."""
-    roles = (
-        [Role.INSPECTOR, Role.DEPARTMENT]
-        if inspection_authority == Authority.DEPARTMENT
-        else [Role.COMMITTEE]
-    )
-    return policy.overseers(school).filter(role__in=roles).order_by("full_name", "username")
+    """The accounts that may sit on a team inspecting ``school`` for the authority."""
+    return access.officials(inspection_authority, school)
 
 
 def _check_team(inspection, team, lead) -> None:

@@ -142,9 +142,8 @@ def plan_detail(request, pk):
 def inspection_list(request):
     user = request.user
     inspections = policy.visible(user, Inspection)
+    _require(user, "inspection.list")
     may_plan = policy.can(user, "inspection.plan")
-    if not (may_plan or user.role in access.TEAM_ROLES or user.role == "principal"):
-        raise PermissionDenied
     form = InspectionFilterForm(request.GET or None)
     if form.is_valid():
         inspections = form.filter(inspections)
@@ -179,9 +178,7 @@ def _inspection_form(request, inspection=None):
         else access.inspectable_schools(user).none()
     )
     plans = policy.visible(user, InspectionPlan).filter(authority=authority)
-    earlier = policy.visible(user, Inspection).filter(school=school) if school else None
-    if earlier is None:
-        earlier = Inspection.objects.none()
+    earlier = policy.visible(user, Inspection).filter(school=school)
     if inspection is not None:
         earlier = earlier.exclude(pk=inspection.pk)
     initial = {}
@@ -661,12 +658,7 @@ def finding_detail(request, pk):
 @login_required
 def action_list(request):
     user = request.user
-    if not (
-        policy.can(user, "inspection.plan")
-        or user.role in access.TEAM_ROLES
-        or user.role == "principal"
-    ):
-        raise PermissionDenied
+    _require(user, "inspection.list")
     actions = policy.visible(user, CorrectiveAction).select_related("finding__inspection__school")
     form = ActionFilterForm(request.GET or None)
     if form.is_valid():

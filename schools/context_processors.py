@@ -47,7 +47,7 @@ def navigation(request):
         nav.append((_("Fee comparison"), reverse("partnerships:fee_comparison")))
     if policy.can(user, "partner.view"):
         nav.append((_("Partners"), reverse("partnerships:partner_list")))
-    if user.role in (Role.PRINCIPAL, *policy.UNIT_ROLES):
+    if policy.can(user, "inspection.list"):
         nav.append((_("Inspections"), reverse("inspections:inspection_list")))
     if policy.can(user, "complaint.queue"):
         nav.append((_("Complaints"), reverse("inspections:complaint_list")))
