@@ -14,11 +14,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
-from schools import policy
+from schools import exports, policy
+from schools.exports import Column
 from schools.forms import add_service_error
 from schools.models import Activity, School
 from schools.uploads import attachment_response
@@ -38,6 +40,23 @@ from .models import Complaint, ComplaintAttachment, Inspection
 PAGE_SIZE = 50
 SESSION_KEY = "inspections.complaint_filed"
 NOT_FOUND = _("No complaint matches this code. Check it on your receipt and try again.")
+# What the queue shows, and no more: never the author's contact details nor the description
+# (an anonymous complaint's text may give its author away).
+COLUMNS = [
+    Column(gettext_lazy("Code"), "code"),
+    Column(gettext_lazy("Status"), "get_status_display"),
+    Column(gettext_lazy("School code"), "school.moet_code"),
+    Column(gettext_lazy("School"), "school.name"),
+    Column(gettext_lazy("Category"), "get_category_display"),
+    Column(gettext_lazy("Activity"), "activity.title"),
+    Column(gettext_lazy("Received"), "submitted_at"),
+    Column(
+        gettext_lazy("Handled by"),
+        lambda c: (c.assigned_to.get_full_name() or c.assigned_to.username)
+        if c.assigned_to
+        else "",
+    ),
+]
 
 
 def _pk(value):
@@ -189,6 +208,10 @@ def complaint_list(request):
         found = form.filter(found, request.user)
     closed = ExpressionWrapper(Q(status=Complaint.Status.CLOSED), output_field=BooleanField())
     found = found.order_by(closed.asc(), "-submitted_at", "-id")
+    if exports.export_format(request):
+        return exports.export_response(
+            request, found, COLUMNS, filename="phan-anh-kien-nghi", title=_("Complaints")
+        )
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "inspections/complaint_list.html", {"form": form, "page": page})
 

@@ -10,10 +10,13 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from schools import policy
+from schools import exports, policy
+from schools.exports import Column, field_header
 from schools.forms import add_service_error
 from schools.models import Activity, AdministrativeUnit
 from schools.uploads import attachment_response
@@ -48,6 +51,42 @@ from .selectors import action_counts, known_about
 
 PAGE_SIZE = 25
 Status = Inspection.Status
+
+PLAN_COLUMNS = [
+    Column(gettext_lazy("Plan"), "title"),
+    Column(gettext_lazy("Decision number"), "reference"),
+    Column(gettext_lazy("School year"), "school_year.name"),
+    Column(gettext_lazy("Authority"), "get_authority_display"),
+    Column(gettext_lazy("Area"), "unit.name"),
+    Column(gettext_lazy("Scope"), "get_scopes_display"),
+    Column(gettext_lazy("Inspections"), "n_inspections"),
+]
+# The inspections of one plan, as its page lists them.
+PLAN_INSPECTION_COLUMNS = [
+    Column(gettext_lazy("Inspection"), "code"),
+    Column(gettext_lazy("School code"), "school.moet_code"),
+    Column(gettext_lazy("School"), "school.name"),
+    Column(field_header(Inspection, "planned_start"), "planned_start"),
+    Column(field_header(Inspection, "planned_end"), "planned_end"),
+    Column(gettext_lazy("Status"), "get_status_display"),
+    Column(field_header(Inspection, "kind"), "get_kind_display"),
+]
+INSPECTION_COLUMNS = [
+    *PLAN_INSPECTION_COLUMNS,
+    Column(field_header(Inspection, "trigger"), "get_trigger_display"),
+    Column(gettext_lazy("Head of the team"), lambda i: [m.user.get_full_name() for m in i.leads]),
+    Column(gettext_lazy("Actions open"), lambda i: i.counts.get("waiting", 0)),
+    Column(capfirst(gettext_lazy("overdue")), lambda i: i.counts.get("overdue", 0)),
+]
+ACTION_COLUMNS = [
+    Column(gettext_lazy("What must be done"), "description"),
+    Column(gettext_lazy("Inspection"), "finding.inspection.code"),
+    Column(gettext_lazy("School code"), "finding.inspection.school.moet_code"),
+    Column(gettext_lazy("School"), "finding.inspection.school.name"),
+    Column(gettext_lazy("Deadline"), "due_date"),
+    Column(gettext_lazy("Status"), "get_status_display"),
+    Column(capfirst(gettext_lazy("overdue")), "is_overdue"),
+]
 
 
 def _page(request, queryset, per_page=PAGE_SIZE):
@@ -84,6 +123,14 @@ def plan_list(request):
     )
     if not plans.exists() and not policy.can(request.user, "inspection.plan"):
         raise PermissionDenied
+    if exports.export_format(request):
+        return exports.export_response(
+            request,
+            plans,
+            PLAN_COLUMNS,
+            filename="ke-hoach-thanh-tra",
+            title=_("Inspection plans"),
+        )
     return render(
         request,
         "inspections/plan_list.html",
@@ -124,6 +171,14 @@ def plan_detail(request, pk):
         .select_related("school")
         .order_by("planned_start", "school__name")
     )
+    if exports.export_format(request):
+        return exports.export_response(
+            request,
+            inspections,
+            PLAN_INSPECTION_COLUMNS,
+            filename=f"ke-hoach-thanh-tra-{plan.pk}",
+            title=_("Inspections of the plan"),
+        )
     return render(
         request,
         "inspections/plan_detail.html",
@@ -154,6 +209,8 @@ def inspection_list(request):
             to_attr="leads",
         )
     )
+    if exports.export_format(request):
+        return _inspection_export(request, inspections)
     page = _page(request, inspections)
     counts = action_counts([i.pk for i in page])
     for inspection in page:
@@ -162,6 +219,25 @@ def inspection_list(request):
         request,
         "inspections/inspection_list.html",
         {"form": form, "page": page, "may_plan": may_plan},
+    )
+
+
+def _inspection_export(request, inspections):
+    """Every inspection of the list with its open and overdue actions, counted in one query
+    for the whole list."""
+    counts = action_counts(inspections.values("pk"))
+
+    def with_counts():
+        for inspection in inspections.iterator(chunk_size=exports.CHUNK_SIZE):
+            inspection.counts = counts.get(inspection.pk, {})
+            yield inspection
+
+    return exports.export_response(
+        request,
+        with_counts(),
+        INSPECTION_COLUMNS,
+        filename="thanh-tra-kiem-tra",
+        title=_("Inspections"),
     )
 
 
@@ -311,6 +387,9 @@ def inspection_detail(request, pk):
         "manages": manages,
         "transitions": transitions,
         "may_conclude": may_conclude,
+        # The official PDF of the conclusion is issued by the team's head or the authority.
+        "may_issue_pdf": inspection.concluded_at is not None
+        and (manages or policy.can(user, "inspection.sign", inspection)),
         "may_edit": manages and inspection.status == Status.PLANNED,
         "checklist": checklist,
         "known": known_about(inspection) if sees_checklist else None,
@@ -663,10 +742,19 @@ def action_list(request):
     form = ActionFilterForm(request.GET or None)
     if form.is_valid():
         actions = form.filter(actions)
+    actions = actions.order_by("due_date", "id")
+    if exports.export_format(request):
+        return exports.export_response(
+            request,
+            actions,
+            ACTION_COLUMNS,
+            filename="yeu-cau-khac-phuc",
+            title=_("Corrective actions"),
+        )
     return render(
         request,
         "inspections/action_list.html",
-        {"form": form, "page": _page(request, actions.order_by("due_date", "id"))},
+        {"form": form, "page": _page(request, actions)},
     )
 
 

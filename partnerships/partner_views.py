@@ -8,9 +8,11 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from schools import policy
+from schools import exports, policy
+from schools.exports import Column, field_header
 from schools.forms import add_service_error
 from schools.uploads import attachment_response
 
@@ -19,6 +21,27 @@ from .forms import LicenceForm, PartnerDocumentForm, PartnerForm, PartnerStatusF
 from .models import Licence, Partner, PartnerDocument, Programme
 
 PAGE_SIZE = 50
+
+
+def _licences(partner) -> list[str]:
+    """Each licence as the list shows it: its number and how long it runs."""
+    return [
+        f"{lic.number} ({_('until')} {lic.valid_to:%d/%m/%Y})"
+        if lic.valid_to
+        else f"{lic.number} ({_('no end date')})"
+        for lic in partner.licences.all()
+    ]
+
+
+PARTNER_COLUMNS = [
+    Column(gettext_lazy("Partner"), "legal_name"),
+    Column(gettext_lazy("Tax code"), "tax_code"),
+    Column(field_header(Partner, "business_registration"), "business_registration"),
+    Column(gettext_lazy("Foreign"), "is_foreign"),
+    Column(gettext_lazy("Licences"), _licences),
+    Column(gettext_lazy("Live programmes"), "live"),
+    Column(gettext_lazy("Status"), "get_status_display"),
+]
 
 
 def _require(user, action, obj=None):
@@ -59,6 +82,14 @@ def partner_list(request):
     status = request.GET.get("status", "")
     if status in Partner.Status.values:
         partners = partners.filter(status=status)
+    if exports.export_format(request):
+        return exports.export_response(
+            request,
+            partners,
+            PARTNER_COLUMNS,
+            filename="don-vi-lien-ket",
+            title=_("Partner organisations"),
+        )
     page = Paginator(partners, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -7,10 +7,13 @@ from django.core.paginator import Paginator
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from schools import policy
+from schools import exports, policy
+from schools.exports import Column, field_header
 from schools.forms import add_service_error, instances_from
 from schools.models import Activity, ActivitySlot, School, SchoolYear, Student
 from schools.uploads import attachment_response
@@ -27,6 +30,56 @@ from .forms import (
 from .models import FeePolicy, Partner, Programme, ProgrammeDocument, ProgrammeTeacher
 
 PAGE_SIZE = 50
+# The programmes far above the median: the page shows the dearest, a file takes them all.
+FAR_EXPORT_LIMIT = 10_000
+
+PROGRAMME_COLUMNS = [
+    Column(gettext_lazy("Programme"), "title"),
+    Column(gettext_lazy("Kind"), "get_programme_kind_display"),
+    Column(gettext_lazy("School code"), "school.moet_code"),
+    Column(gettext_lazy("School"), "school.name"),
+    Column(gettext_lazy("Partner"), "partner.legal_name"),
+    Column(gettext_lazy("Tax code"), "partner.tax_code"),
+    Column(field_header(Programme, "grade_min"), "grade_min"),
+    Column(field_header(Programme, "grade_max"), "grade_max"),
+    Column(gettext_lazy("Monthly fee (₫)"), "monthly_fee", money=True),
+    Column(gettext_lazy("On roster"), "on_roster"),
+    Column(gettext_lazy("Capacity"), "capacity"),
+    Column(field_header(Programme, "start_date"), "start_date"),
+    Column(field_header(Programme, "end_date"), "end_date"),
+    Column(gettext_lazy("Status"), "get_status_display"),
+    Column(field_header(Programme, "approval_reference"), "approval_reference"),
+    Column(gettext_lazy("Breaks the rules"), lambda p: bool(p.rule_breaches)),
+]
+
+
+def _between(header, bound):
+    return format_lazy("{} – {}", header, bound)
+
+
+MONTHLY, PER_PERIOD = gettext_lazy("Monthly fee (₫)"), gettext_lazy("Fee per period (₫)")
+LOWEST, MEDIAN, HIGHEST = gettext_lazy("lowest"), gettext_lazy("median"), gettext_lazy("highest")
+FEE_COLUMNS = [
+    Column(gettext_lazy("Kind"), "label"),
+    Column(gettext_lazy("Programmes"), "count"),
+    Column(gettext_lazy("Schools"), "schools"),
+    Column(_between(MONTHLY, LOWEST), "fee_min", money=True),
+    Column(_between(MONTHLY, MEDIAN), "fee_median", money=True),
+    Column(_between(MONTHLY, HIGHEST), "fee_max", money=True),
+    Column(_between(PER_PERIOD, LOWEST), "period_min", money=True),
+    Column(_between(PER_PERIOD, MEDIAN), "period_median", money=True),
+    Column(_between(PER_PERIOD, HIGHEST), "period_max", money=True),
+]
+FAR_COLUMNS = [
+    Column(gettext_lazy("Programme"), lambda f: f["programme"].title),
+    Column(gettext_lazy("Kind"), lambda f: f["programme"].get_programme_kind_display()),
+    Column(gettext_lazy("Partner"), lambda f: f["programme"].partner.legal_name),
+    Column(gettext_lazy("School code"), lambda f: f["programme"].school.moet_code),
+    Column(gettext_lazy("School"), lambda f: f["programme"].school.name),
+    Column(gettext_lazy("Monthly fee (₫)"), lambda f: f["fee"], money=True),
+    Column(gettext_lazy("Median"), lambda f: f["median"], money=True),
+    Column(gettext_lazy("Times"), lambda f: f["times"]),
+]
 
 
 def _require(user, action, obj=None):
@@ -71,9 +124,16 @@ def programme_list(request, pk):
     school = policy.get_object_or_404(request.user, School, pk=pk)
     _require(request.user, "activity.view", school)
     form, programmes = _filtered(request, _programmes(request.user).filter(school=school))
-    page = Paginator(programmes.order_by("-start_date", "title", "id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    programmes = programmes.order_by("-start_date", "title", "id")
+    if exports.export_format(request):
+        return exports.export_response(
+            request,
+            programmes,
+            PROGRAMME_COLUMNS,
+            filename=f"chuong-trinh-lien-ket-{school.moet_code}",
+            title=_("Linked programmes"),
+        )
+    page = Paginator(programmes, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "partnerships/programme_list.html",
@@ -98,6 +158,14 @@ def programme_area_list(request):
     waiting = policy.visible(request.user, Programme).filter(decides)
     waits = ExpressionWrapper(decides, output_field=BooleanField())
     programmes = programmes.order_by(waits.desc(), "school__name", "title", "id")
+    if exports.export_format(request):
+        return exports.export_response(
+            request,
+            programmes,
+            PROGRAMME_COLUMNS,
+            filename="chuong-trinh-lien-ket",
+            title=_("Linked programmes"),
+        )
     page = Paginator(programmes, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -367,6 +435,8 @@ def fee_comparison(request):
         # A head compares with every school of the same area.
         schools = School.objects.filter(unit=school.unit_id)
     ratio = FeePolicy.in_force().far_above_median
+    if exports.export_format(request):
+        return _fee_export(request, schools, ratio, year, school)
     rows = selectors.fee_distribution(schools, school_year=year, school=school)
     far = selectors.far_above_median(schools, ratio, school_year=year)
     return render(
@@ -380,4 +450,27 @@ def fee_comparison(request):
             "year": year,
             "years": years,
         },
+    )
+
+
+def _fee_export(request, schools, ratio, year, school):
+    """One of the page's two tables as a file: the spread of fees by kind, or (``part=far``)
+    every programme far above the median of its kind."""
+    year_name = year.name if year else ""
+    if request.GET.get("part") == "far":
+        far = selectors.far_above_median(schools, ratio, school_year=year, limit=FAR_EXPORT_LIMIT)
+        return exports.export_response(
+            request,
+            far,
+            FAR_COLUMNS,
+            filename=f"phi-cao-bat-thuong-{year_name}",
+            title=_("Fee comparison"),
+        )
+    rows = selectors.fee_distribution(schools, school_year=year, school=school)
+    return exports.export_response(
+        request,
+        rows,
+        FEE_COLUMNS,
+        filename=f"so-sanh-phi-{year_name}",
+        title=_("Fee comparison"),
     )

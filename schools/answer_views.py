@@ -2,26 +2,23 @@
 withdrew, waits or has not answered; reminders to those who have not; the list as a
 spreadsheet."""
 
-import csv
-from io import BytesIO
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Prefetch, Subquery
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
 from accounts.audit import audit_record
 
-from . import mail, policy
+from . import exports, mail, policy
+from .exports import Column
 from .models import Activity, ConsentEvent, Enrollment, Guardian, Student
 from .parent_views import link_for
 
@@ -156,69 +153,37 @@ def remind(request, pk):
     return redirect("schools:activity_answers", pk=activity.pk)
 
 
-HEADERS = [
-    gettext_lazy("Student"),
-    gettext_lazy("Student code"),
-    gettext_lazy("Class"),
-    gettext_lazy("Status"),
-    gettext_lazy("Latest answer"),
-    gettext_lazy("Time"),
-    gettext_lazy("Channel"),
-]
-
-
-def _cell(text: str) -> str:
-    """A value a spreadsheet shows as text, never runs as a formula."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+def _answer_columns():
+    kinds, channels = dict(ConsentEvent.Kind.choices), dict(ConsentEvent.Channel.choices)
+    return [
+        Column(gettext_lazy("Student"), "student.full_name"),
+        Column(gettext_lazy("Student code"), "student.national_id"),
+        Column(gettext_lazy("Class"), "student.homeroom"),
+        Column(gettext_lazy("Status"), "get_status_display"),
+        Column(gettext_lazy("Latest answer"), lambda e: kinds.get(e.last_kind, "")),
+        Column(gettext_lazy("Time"), "last_at"),
+        Column(gettext_lazy("Channel"), lambda e: channels.get(e.last_channel, "")),
+    ]
 
 
 @login_required
 def export(request, pk, fmt):
-    """The answers as .csv or .xlsx, Vietnamese headers; an export of students' data is
-    logged."""
-    if fmt not in ("csv", "xlsx"):
+    """The answers as .csv or .xlsx (all of them, or those of the status the page shows);
+    an export of students' data is logged."""
+    if fmt not in exports.FORMATS:
         raise Http404
     activity = _activity_or_404(request.user, pk)
-    kinds, channels = dict(ConsentEvent.Kind.choices), dict(ConsentEvent.Channel.choices)
-    with translation.override(settings.LANGUAGE_CODE):
-        headers = [str(h) for h in HEADERS]
-        rows = [
-            [
-                _cell(e.student.full_name),
-                _cell(e.student.national_id),
-                _cell(e.student.homeroom),
-                str(Status(e.status).label),
-                str(kinds.get(e.last_kind, "")),
-                timezone.localtime(e.last_at).strftime("%d/%m/%Y %H:%M") if e.last_at else "",
-                str(channels.get(e.last_channel, "")),
-            ]
-            for e in _answers(activity)
-        ]
-    audit_record(
-        actor=request.user,
-        action="students_export",
+    rows = _answers(activity)
+    status = request.GET.get("status", "")
+    if status in Status.values:
+        rows = rows.filter(status=status)
+    return exports.export_response(
+        request,
+        rows,
+        _answer_columns(),
+        filename=f"tra-loi-{activity.pk}",
+        title=_("Families' answers"),
+        students=True,
         obj=activity,
-        summary=f"{activity.title}: {len(rows)} rows ({fmt})",
+        fmt=fmt,
     )
-    name = f"tra-loi-{activity.pk}"
-    if fmt == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        response.write("\ufeff")  # Excel reads the diacritics right with a BOM
-        writer = csv.writer(response)
-        writer.writerow(headers)
-        writer.writerows(rows)
-        return response
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    buffer = BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return response

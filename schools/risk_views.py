@@ -8,10 +8,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from . import policy, risk
+from . import exports, policy, risk
+from .exports import Column
 
 PAGE_SIZE = 25
+COLUMNS = [
+    Column(gettext_lazy("Activity"), "activity.title"),
+    Column(gettext_lazy("Kind"), "activity.get_kind_display"),
+    Column(gettext_lazy("Status"), "activity.get_status_display"),
+    Column(gettext_lazy("School code"), "activity.school.moet_code"),
+    Column(gettext_lazy("School"), "activity.school.name"),
+    Column(gettext_lazy("Risk score"), "score"),
+    Column(gettext_lazy("Reasons"), lambda f: [r.message for r in f.reasons]),
+]
 
 
 @login_required
@@ -27,6 +39,10 @@ def risk_list(request):
         flagged = [f for f in flagged if f.activity.school_id == int(school_id)]
     else:
         school_id = ""
+    if exports.export_format(request):
+        return exports.export_response(
+            request, flagged, COLUMNS, filename="dau-hieu-ep-buoc", title=_("Signs of coercion")
+        )
     page = Paginator(flagged, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -3,15 +3,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.audit import audit_record
 
-from . import policy, services
+from . import exports, policy, services
+from .exports import Column, field_header
 from .forms import (
     ImportForm,
     MainSessionFormSet,
@@ -38,6 +41,35 @@ from .selectors import home_summary
 
 PAGE_SIZE = 25
 
+UNIT_COLUMNS = [
+    Column(field_header(AdministrativeUnit, "code"), "code"),
+    Column(gettext_lazy("Name"), "name"),
+    Column(gettext_lazy("Unit level"), "get_level_display"),
+    Column(field_header(AdministrativeUnit, "parent"), "parent.name"),
+    Column(field_header(AdministrativeUnit, "valid_from"), "valid_from"),
+    Column(field_header(AdministrativeUnit, "valid_to"), "valid_to"),
+    Column(gettext_lazy("Merged into"), "successor.name"),
+    Column(gettext_lazy("Schools"), "school_count"),
+]
+SCHOOL_COLUMNS = [
+    Column(gettext_lazy("School code"), "moet_code"),
+    Column(gettext_lazy("Name"), "name"),
+    Column(gettext_lazy("Level"), "get_level_display"),
+    Column(field_header(School, "ownership"), "get_ownership_display"),
+    Column(gettext_lazy("Area"), "unit.name"),
+    Column(field_header(AdministrativeUnit, "code"), "unit.code"),
+    Column(gettext_lazy("Head of school"), lambda s: s.head.get_full_name() if s.head else ""),
+    Column(field_header(School, "is_active"), "is_active"),
+]
+STUDENT_COLUMNS = [
+    Column(gettext_lazy("Student code"), "national_id"),
+    Column(gettext_lazy("Full name"), "full_name"),
+    Column(gettext_lazy("Grade"), "grade"),
+    Column(gettext_lazy("Class"), "homeroom"),
+    Column(gettext_lazy("Date of birth"), "date_of_birth"),
+    Column(gettext_lazy("Status"), "get_status_display"),
+]
+
 
 def _page(request, queryset, per_page=PAGE_SIZE):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
@@ -62,6 +94,14 @@ def unit_list(request):
         .annotate(school_count=Count("schools"))
         .order_by("path")
     )
+    if exports.export_format(request):
+        return exports.export_response(
+            request,
+            units,
+            UNIT_COLUMNS,
+            filename="don-vi-hanh-chinh",
+            title=_("Administrative units"),
+        )
     return render(request, "schools/unit_list.html", {"page": _page(request, units, 50)})
 
 
@@ -71,6 +111,10 @@ def school_list(request):
     schools = policy.visible(request.user, School).select_related("unit", "head")
     if form.is_valid():
         schools = form.filter(schools)
+    if exports.export_format(request):
+        return exports.export_response(
+            request, schools, SCHOOL_COLUMNS, filename="truong-hoc", title=_("Schools")
+        )
     # The rows alone for htmx's search, but the whole page when htmx restores history.
     partial = request.htmx and not request.htmx.history_restore_request
     template = "schools/_school_rows.html" if partial else "schools/school_list.html"
@@ -112,6 +156,16 @@ def student_list(request, pk):
     grade = request.GET.get("grade", "")
     if grade.isdigit():
         students = students.filter(grade=int(grade))
+    if exports.export_format(request):
+        return exports.export_response(
+            request,
+            students,
+            STUDENT_COLUMNS,
+            filename=f"hoc-sinh-{school.moet_code}",
+            title=_("Students"),
+            students=True,
+            obj=school,
+        )
     context = {
         "school": school,
         "page": _page(request, students, 50),
@@ -148,6 +202,8 @@ def staff_list(request, pk):
         .filter(school=school, is_active=True)
         .select_related("user")
     )
+    if exports.export_format(request):
+        return _staff_export(request, school, staff, year)
     page = _page(request, staff, 50)
     assignments = {}
     for assignment in TeachingAssignment.objects.filter(
@@ -159,6 +215,28 @@ def staff_list(request, pk):
         request,
         "schools/staff_list.html",
         {"school": school, "page": page, "rows": rows, "year": year},
+    )
+
+
+def _staff_export(request, school, staff, year):
+    """Every active staff member with this year's teaching assignments, read in one query
+    per chunk of staff rather than one per member."""
+    this_year = TeachingAssignment.objects.filter(school_year=year).select_related("subject")
+    staff = staff.prefetch_related(Prefetch("assignments", this_year, to_attr="this_year"))
+    assignments_header = gettext_lazy("Teaching assignments")
+    if year is not None:
+        assignments_header = format_lazy("{} {}", assignments_header, year.name)
+    columns = [
+        Column(gettext_lazy("Full name"), "user.get_full_name"),
+        Column(field_header(StaffMember, "staff_code"), "staff_code"),
+        Column(gettext_lazy("Position"), "position"),
+        Column(
+            assignments_header,
+            lambda m: [f"{a.subject.name} {a.homeroom}" for a in m.this_year],
+        ),
+    ]
+    return exports.export_response(
+        request, staff, columns, filename=f"can-bo-{school.moet_code}", title=_("Staff")
     )
 
 

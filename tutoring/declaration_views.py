@@ -14,10 +14,11 @@ from django.forms.models import model_to_dict
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from schools import policy
+from schools import exports, policy
+from schools.exports import Column, field_header
 from schools.forms import add_service_error
 from schools.models import School, SchoolYear, StaffMember, Student, Subject, TeachingAssignment
 
@@ -61,6 +62,38 @@ class DeclarationForm(forms.ModelForm):
         self.fields["subject"].queryset = Subject.objects.order_by("name")
         self.fields["school_year"].queryset = SchoolYear.objects.all()
         self.fields["form"].widget = forms.RadioSelect(choices=Declaration.Form.choices)
+
+
+def _flag_words(declaration) -> list[str]:
+    """The flags of a list row as the lists word them: counts, never a student's name."""
+    words = []
+    if declaration.flag_counts.get("T2"):
+        n = declaration.flag_counts["T2"]
+        words.append(ngettext("%(n)s own student", "%(n)s own students", n) % {"n": n})
+    if declaration.flag_counts.get("T3"):
+        words.append(_("Runs the establishment"))
+    return words
+
+
+DECLARATION_COLUMNS = [
+    Column(gettext_lazy("Teacher"), "teacher.user.get_full_name"),
+    Column(gettext_lazy("Subject"), "subject.name"),
+    Column(gettext_lazy("School year"), "school_year.name"),
+    Column(gettext_lazy("Form"), "get_form_display"),
+    Column(gettext_lazy("Establishment"), "establishment_name"),
+    Column(field_header(Declaration, "establishment_registration"), "establishment_registration"),
+    Column(gettext_lazy("Location"), "location"),
+    Column(gettext_lazy("Schedule"), "schedule"),
+    Column(gettext_lazy("Students listed"), lambda d: len(d.students.all())),
+    Column(gettext_lazy("Flags"), _flag_words),
+    Column(gettext_lazy("Status"), "get_status_display"),
+    Column(gettext_lazy("Published"), "published"),
+]
+AREA_COLUMNS = [
+    Column(gettext_lazy("School code"), "teacher.school.moet_code"),
+    Column(gettext_lazy("School"), "teacher.school.name"),
+    *DECLARATION_COLUMNS,
+]
 
 
 def _require(user, action, obj):
@@ -230,6 +263,14 @@ def declaration_school_list(request, pk):
         total=Count("pk"), published=Count("pk", filter=Q(published=True))
     )
     ordered = _listed(declarations).order_by("teacher__user__full_name", "-created_at", "id")
+    if exports.export_format(request):
+        return exports.export_response(
+            request,
+            _flag(list(ordered)),
+            DECLARATION_COLUMNS,
+            filename=f"day-them-ngoai-nha-truong-{school.moet_code}",
+            title=_("Outside tutoring"),
+        )
     page = Paginator(ordered, PER_PAGE).get_page(request.GET.get("page"))
     _flag(page.object_list)
     return render(
@@ -277,6 +318,14 @@ def declaration_area_list(request):
     ordered = _listed(declarations).order_by(
         "teacher__school__name", "teacher__user__full_name", "-created_at", "id"
     )
+    if exports.export_format(request):
+        return exports.export_response(
+            request,
+            _flag(list(ordered)),
+            AREA_COLUMNS,
+            filename="day-them-ngoai-nha-truong",
+            title=_("Outside tutoring in the area"),
+        )
     page = Paginator(ordered, PER_PAGE).get_page(request.GET.get("page"))
     _flag(page.object_list)
     return render(

@@ -6,9 +6,11 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from schools import policy
+from schools import exports, policy
+from schools.exports import Column, field_header
 from schools.forms import add_service_error, instances_from
 from schools.models import Activity, ActivitySlot, Enrollment, School, StaffMember, Student
 
@@ -26,6 +28,30 @@ ACTIONS = {
     "resume": services.tutoring_class_resume,
     "close": services.tutoring_class_close,
 }
+
+
+def _schedule(activity) -> list[str]:
+    return [
+        f"{slot.get_weekday_display()} {slot.start:%H:%M}–{slot.end:%H:%M}"
+        for slot in activity.slots.all()
+    ]
+
+
+CLASS_COLUMNS = [
+    Column(gettext_lazy("Class"), "title"),
+    Column(gettext_lazy("Subject"), "subject.name"),
+    Column(gettext_lazy("Category"), "get_category_display"),
+    Column(gettext_lazy("Grade"), "grade"),
+    Column(gettext_lazy("Schedule"), _schedule),
+    Column(
+        gettext_lazy("Teachers"), lambda tc: [t.user.get_full_name() for t in tc.teachers.all()]
+    ),
+    Column(gettext_lazy("On roster"), "on_roster"),
+    Column(gettext_lazy("Capacity"), "capacity"),
+    Column(field_header(TutoringClass, "start_date"), "start_date"),
+    Column(field_header(TutoringClass, "end_date"), "end_date"),
+    Column(gettext_lazy("Status"), "get_status_display"),
+]
 
 
 def _require(user, action, obj):
@@ -57,6 +83,14 @@ def class_list(request, pk):
     status = request.GET.get("status", "")
     if status in Activity.Status.values:
         classes = classes.filter(status=status)
+    if exports.export_format(request):
+        return exports.export_response(
+            request,
+            classes,
+            CLASS_COLUMNS,
+            filename=f"lop-day-them-{school.moet_code}",
+            title=_("Tutoring classes"),
+        )
     page = Paginator(classes, 50).get_page(request.GET.get("page"))
     return render(
         request,
