@@ -30,6 +30,7 @@ from django.db.models import Count, F, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Role
 from inspections.models import Complaint, CorrectiveAction, Inspection
 from partnerships.models import ProgrammeKind
 from partnerships.selectors import fee_distribution
@@ -267,6 +268,15 @@ def _add(target: Row, school: Row) -> None:
     target.schools += school.schools
     for name in COUNTS:
         setattr(target, name, getattr(target, name) + getattr(school, name))
+
+
+def limited_to(user):
+    """Whose knowledge limits the figures (`compute`'s `user`): nobody's for the Department,
+    which reports on every complaint and inspection of the city in counts; the committee's
+    or the head's own otherwise."""
+    if user.is_superuser or user.role == Role.DEPARTMENT:
+        return None
+    return user
 
 
 def default_period(today: date | None = None) -> Period:
