@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "schools",
     "tutoring",
@@ -234,6 +236,21 @@ COMPLAINT_FORM_MAX_AGE_HOURS = env.int("COMPLAINT_FORM_MAX_AGE_HOURS", default=4
 # The cache counts those attempts: per process by default; several app processes need a
 # shared one (CACHE_URL=dbcache://portal_cache after `manage.py createcachetable`, or Redis).
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# Background work (django-tasks): by default a task runs at once, in the process that asks
+# for it; in production TASKS_BACKEND=database queues it in PostgreSQL for the workers
+# (`manage.py db_worker`).
+TASKS_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+TASKS = {"default": {"BACKEND": TASKS_BACKENDS[env.str("TASKS_BACKEND", default="immediate")]}}
+
+# Official PDFs (WeasyPrint): caps on the page count, the time spent laying out and the
+# size of the file; a report over them fails with a clear message instead of running on.
+REPORT_PDF_MAX_PAGES = env.int("REPORT_PDF_MAX_PAGES", default=400)
+REPORT_PDF_MAX_SECONDS = env.int("REPORT_PDF_MAX_SECONDS", default=120)
+REPORT_PDF_MAX_BYTES = env.int("REPORT_PDF_MAX_BYTES", default=30 * 1024 * 1024)
 
 # seed_demo and seed_scale create accounts with a published password: off in production.
 DEMO_SEEDING_ALLOWED = env.bool("DEMO_SEEDING_ALLOWED", default=DEBUG)

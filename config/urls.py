@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("tutoring.urls")),
     path("", include("partnerships.urls")),
     path("", include("inspections.urls")),
+    path("", include("reports.urls")),
     path("accounts/", include("accounts.urls")),
     path("public/", include("reports.public_urls")),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -1,11 +1,22 @@
-"""Pages for the public, without signing in: what a school offers. Never any student data."""
+"""Pages for the public, without signing in: what a school offers, and whether a document
+is one the portal issued. Never any student data."""
 
+import hashlib
+import hmac
+import re
+
+from django import forms
+from django.conf import settings
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 
 from partnerships.models import Programme
 from schools.models import Activity, School, StaffMember
 from tutoring.models import OutsideTutoringDeclaration, TutoringClass
+
+from . import documents
+from .models import IssuedDocument
 
 PUBLIC_STATUSES = [Activity.Status.OPEN, Activity.Status.SUSPENDED]
 
@@ -48,4 +59,68 @@ def school(request, pk):
             "any_suspended": any(p.status == Activity.Status.SUSPENDED for p in programmes),
             "outside": outside,
         },
+    )
+
+
+class VerifyForm(forms.Form):
+    """A PDF to compare with the issued one, or its SHA-256 checksum."""
+
+    file = forms.FileField(label=_("The PDF you hold"), required=False)
+    checksum = forms.CharField(
+        label=_("Or its SHA-256 checksum"), required=False, max_length=100, strip=True
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload and upload.size > settings.REPORT_PDF_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than any document the portal issues.")
+            )
+        return upload
+
+    def clean_checksum(self):
+        value = self.cleaned_data["checksum"].lower().replace(" ", "")
+        if value and not re.fullmatch(r"[0-9a-f]{64}", value):
+            raise forms.ValidationError(_("A SHA-256 checksum is 64 hexadecimal characters."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("file") and not data.get("checksum"):
+            raise forms.ValidationError(_("Choose the PDF, or paste its checksum."))
+        return data
+
+    def digest(self) -> str:
+        upload = self.cleaned_data.get("file")
+        if not upload:
+            return self.cleaned_data["checksum"]
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        return digest.hexdigest()
+
+
+def verify_lookup(request):
+    """Type the code printed on a document."""
+    code = documents.normalise_code(request.GET.get("code", ""))
+    if code:
+        return redirect("public:verify", code)
+    return render(request, "reports/verify.html", {"document": None, "asked": False})
+
+
+def verify(request, code):
+    """What the portal issued under this code; and whether a given PDF is that document."""
+    document = IssuedDocument.objects.filter(code=documents.normalise_code(code)).first()
+    if document is None:
+        response = render(request, "reports/verify.html", {"document": None, "asked": True})
+        response.status_code = 404
+        return response
+    form = VerifyForm(request.POST or None, request.FILES or None)
+    match = None
+    if request.method == "POST" and form.is_valid():
+        match = hmac.compare_digest(form.digest(), document.checksum)
+    return render(
+        request,
+        "reports/verify.html",
+        {"document": document, "form": form, "match": match, "asked": True},
     )

@@ -13,6 +13,10 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav": []}
     nav = [(_("Home"), reverse("schools:home"))]
+    if policy.can(user, "report.dashboard"):
+        nav.append((_("Dashboard"), reverse("reports:dashboard")))
+    if policy.can(user, "report.request"):
+        nav.append((_("Reports"), reverse("reports:job_list")))
     if user.role in policy.UNIT_ROLES or user.is_superuser:
         nav.append((_("Schools"), reverse("schools:school_list")))
     if policy.can(user, "units.view"):

@@ -1,0 +1,39 @@
+"""Who sees dashboards, requests reports and reads them: rules of the one policy."""
+
+from django.db.models import QuerySet
+
+from accounts.models import Role
+from schools import policy
+
+from .models import IssuedDocument, ReportJob
+
+# The authorities and the schools' heads see the figures of their scope and report on it.
+REPORT_ROLES = {Role.DEPARTMENT, Role.COMMITTEE, Role.PRINCIPAL}
+
+
+def _reporter(user, obj=None) -> bool:
+    return user.is_superuser or user.role in REPORT_ROLES
+
+
+def jobs(user) -> QuerySet[ReportJob]:
+    """A user's own report requests (the superuser's: all of them)."""
+    if user.is_superuser:
+        return ReportJob.objects.all()
+    return ReportJob.objects.filter(requested_by=user)
+
+
+def documents(user) -> QuerySet[IssuedDocument]:
+    if user.is_superuser:
+        return IssuedDocument.objects.all()
+    return IssuedDocument.objects.filter(issued_by=user)
+
+
+RULES = {
+    "report.dashboard": _reporter,
+    "report.request": _reporter,
+}
+
+
+def register() -> None:
+    policy.SCOPES.update({ReportJob: jobs, IssuedDocument: documents})
+    policy.RULES.update(RULES)

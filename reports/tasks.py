@@ -1,0 +1,79 @@
+"""Reports are made by a background task (django-tasks), which records its progress and
+its outcome on the `ReportJob`: a failure is kept with a message the user sees, logged with
+its traceback, and raised again so that the task framework records it too."""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from accounts.audit import audit_record
+
+from . import builders
+from .models import ReportJob
+from .pdf import PdfTooLarge
+
+logger = logging.getLogger(__name__)
+Status = ReportJob.Status
+
+
+def _claim(job_id: int) -> ReportJob | None:
+    """Mark a waiting job as running; None if it is not waiting (already taken or done)."""
+    with transaction.atomic():
+        job = ReportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status != Status.QUEUED:
+            return None
+        job.status = Status.RUNNING
+        job.attempts += 1
+        job.started_at = timezone.now()
+        job.progress = 5
+        job.step = ""
+        job.error = ""
+        job.save(update_fields=["status", "attempts", "started_at", "progress", "step", "error"])
+        return job
+
+
+def run(job_id: int) -> None:
+    job = _claim(job_id)
+    if job is None:
+        return
+
+    def progress(percent: int, step: str) -> None:
+        ReportJob.objects.filter(pk=job.pk).update(progress=percent, step=step[:200])
+
+    try:
+        document = builders.build(job, progress)
+    except Exception as error:
+        logger.exception("Report job %s failed", job.pk)
+        if isinstance(error, PdfTooLarge):
+            message = str(error)
+        else:
+            message = _(
+                "The report could not be made (%(error)s). Try again; if it fails again, "
+                "tell the portal's administrators."
+            ) % {"error": type(error).__name__}
+        ReportJob.objects.filter(pk=job.pk).update(
+            status=Status.FAILED, error=message, finished_at=timezone.now()
+        )
+        raise
+    with transaction.atomic():
+        ReportJob.objects.filter(pk=job.pk).update(
+            status=Status.DONE,
+            progress=100,
+            step="",
+            document=document,
+            finished_at=timezone.now(),
+        )
+        audit_record(
+            actor=job.requested_by,
+            action="document_issue",
+            obj=document,
+            summary=f"{document.reference} {document.title}"[:200],
+        )
+
+
+@task()
+def generate_report(job_id: int) -> None:
+    run(job_id)
