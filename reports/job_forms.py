@@ -24,6 +24,7 @@ class ReportRequestForm(forms.ModelForm):
             "date_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "date_to": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
+        labels = {"date_from": _("From"), "date_to": _("To")}
         help_texts = {
             "date_from": _("Empty: from the start of the school year."),
             "date_to": _("Empty: to the end of the school year."),
@@ -70,6 +71,11 @@ class ReportRequestForm(forms.ModelForm):
         elif not data.get("school"):
             self.add_error("school", _("Choose the school to report on."))
         start, end, year = data.get("date_from"), data.get("date_to"), data.get("school_year")
+        # Empty dates: the whole school year.
+        if year and not start and "date_from" not in self.errors:
+            start = data["date_from"] = year.start
+        if year and not end and "date_to" not in self.errors:
+            end = data["date_to"] = year.end
         if start and end and start > end:
             self.add_error("date_to", _("The end must not be before the start."))
         for name, value in (("date_from", start), ("date_to", end)):
