@@ -103,8 +103,8 @@ def report_retry(*, actor, job: ReportJob) -> ReportJob:
         raise PermissionDenied("report.retry")
     if job.status != Status.FAILED:
         raise ValidationError(_("Only a report that failed can be tried again."))
-    if job.kind == DocumentKind.CONCLUSION:
-        _check_scope(actor, job)
+    # The requester may have left the scope since: checked again, as for a new request.
+    _check_scope(actor, job)
     job.status = Status.QUEUED
     job.progress = 0
     job.step = ""

@@ -320,6 +320,91 @@ def complaint_attachment(w, role, inside):
     return {**found, "attachment_pk": attachment.pk}
 
 
+# --- Reports and official documents ---------------------------------------------------------
+
+# Who sees dashboards and asks for reports: the authorities and the schools' heads.
+REPORTERS = frozenset({DEPT, COMM, PRIN})
+
+
+def _report_objects(w):
+    """What the reports' rows open, made once per test on first use: for the Department, the
+    committee of ward A and the head of school A, a report each asked for, made, with its
+    issued document (a few bytes, no layout)."""
+    if hasattr(w, "report_objects"):
+        return w.report_objects
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from reports.documents import new_code
+    from reports.models import IssuedDocument, ReportJob
+
+    def made(user, kind, **scope):
+        data = f"%PDF-1.7 {user.username}".encode()
+        now = timezone.now()
+        document = IssuedDocument(
+            code=new_code(),
+            kind=kind,
+            number=1,
+            symbol="BC-TEST",
+            year=now.year,
+            issuer="SỞ GIÁO DỤC VÀ ĐÀO TẠO",
+            issuer_key=f"user:{user.pk}",
+            title="Báo cáo",
+            issued_at=now,
+            issued_by=user,
+            checksum=hashlib.sha256(data).hexdigest(),
+            size=len(data),
+        )
+        document.file.save(f"{document.code}.pdf", ContentFile(data), save=False)
+        document.save()
+        return ReportJob.objects.create(
+            kind=kind,
+            requested_by=user,
+            school_year=w.year,
+            date_from=w.year.start,
+            date_to=w.year.end,
+            status=ReportJob.Status.DONE,
+            progress=100,
+            document=document,
+            **scope,
+        )
+
+    w.report_objects = SimpleNamespace(
+        jobs={
+            DEPT: made(w.department, "city"),
+            COMM: made(w.committee, "area", unit=w.area_a),
+            PRIN: made(w.principal, "school", school=w.school_a),
+        }
+    )
+    return w.report_objects
+
+
+def report_job(w, role, inside):
+    """Inside: the role's own report (the Department's for roles that ask for none).
+    Outside: another user's report (a job is its requester's alone)."""
+    jobs = _report_objects(w).jobs
+    if inside:
+        return {"pk": jobs.get(role, jobs[DEPT]).pk}
+    return {"pk": (jobs[COMM] if role == DEPT else jobs[DEPT]).pk}
+
+
+def issued_document(w, role, inside):
+    return {"code": _report_objects(w).jobs[DEPT].document.code}
+
+
+def dashboard_period(w):
+    """Every parameter the dashboard understands, within every reporter's scope."""
+    return {
+        "year": w.year.pk,
+        "date_from": w.year.start.isoformat(),
+        "date_to": w.year.end.isoformat(),
+        "area": w.area_a.pk,
+        "level": "lower_secondary",
+    }
+
+
 OFFICIALS = frozenset({DEPT, INSP, COMM})
 # Who sees an inspection: its authority, its team, the school's head.
 SEE_INSPECTION = frozenset({DEPT, INSP, COMM, PRIN})
@@ -506,6 +591,20 @@ ROWS = {
     "inspections:complaint_list": Row(allowed=OFFICIALS, kwargs=with_inspections, scoped=False),
     "inspections:complaint_detail": Row(allowed=OFFICIALS, kwargs=complaint),
     "inspections:complaint_attachment": Row(allowed=OFFICIALS, kwargs=complaint_attachment),
+    # Reports: dashboards and report requests for the authorities and heads; a job is its
+    # requester's own. The official PDF of a conclusion: its authority and its team (the
+    # head of school A only once it is issued, which no row here does). Anyone verifies.
+    "reports:dashboard": Row(allowed=REPORTERS, data=dashboard_period),
+    "reports:job_list": Row(allowed=REPORTERS),
+    "reports:job_detail": Row(allowed=REPORTERS, kwargs=report_job),
+    "reports:job_download": Row(allowed=REPORTERS, kwargs=report_job),
+    # Retrying a report that did not fail: refused with a message, back to the report.
+    "reports:job_retry": Row(allowed=REPORTERS, kwargs=report_job, method="post", ok=(302,)),
+    "reports:conclusion_pdf": Row(
+        allowed=OFFICIALS, kwargs=concluded_inspection, method="post", ok=(302,)
+    ),
+    "public:verify_lookup": Row(public=True),
+    "public:verify": Row(public=True, kwargs=issued_document),
     # Signed-in users are sent on from the login page.
     "login": Row(public=True, ok=(200, 302)),
     "logout": Row(public=True, method="post", ok=(302,)),
