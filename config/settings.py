@@ -246,8 +246,10 @@ TASKS_BACKENDS = {
 }
 TASKS = {"default": {"BACKEND": TASKS_BACKENDS[env.str("TASKS_BACKEND", default="immediate")]}}
 
-# Official PDFs (WeasyPrint): caps on the page count, the time spent laying out and the
-# size of the file; a report over them fails with a clear message instead of running on.
+# Official PDFs (WeasyPrint): caps on the HTML laid out (which bounds the layout time), the
+# page count, the time spent laying out and the size of the file; a report over them fails
+# with a clear message.
+REPORT_HTML_MAX_BYTES = env.int("REPORT_HTML_MAX_BYTES", default=8 * 1024 * 1024)
 REPORT_PDF_MAX_PAGES = env.int("REPORT_PDF_MAX_PAGES", default=400)
 REPORT_PDF_MAX_SECONDS = env.int("REPORT_PDF_MAX_SECONDS", default=120)
 REPORT_PDF_MAX_BYTES = env.int("REPORT_PDF_MAX_BYTES", default=30 * 1024 * 1024)

@@ -3,8 +3,13 @@
 User text reaches the documents (findings, conclusions, school and programme names). It is
 escaped by the templates, and as a second guard the URL fetcher below refuses every address
 that is not one of the portal's static files: no `file://`, no network, no `data:`. Charts
-and the QR code are inline SVG. Rendering is capped in pages, time and bytes, so that one
-request cannot hold a worker for ever or fill the disk.
+and the QR code are inline SVG.
+
+Rendering is capped, so that one request cannot hold a worker for long or fill the disk:
+the HTML is measured before layout (WeasyPrint's time grows with it: about 3–4 table pages a
+second here), then the page count and the time spent are checked once laid out, and the size
+of the PDF before it is kept. WeasyPrint cannot be interrupted mid-layout; the HTML cap is
+what bounds that time.
 """
 
 import logging
@@ -83,6 +88,8 @@ class StaticOnlyFetcher(URLFetcher):
 def render_pdf(template: str, context: dict) -> tuple[bytes, list[str]]:
     """The PDF of `template` rendered with `context`, and the addresses it was refused."""
     html = render_to_string(template, context)
+    if len(html.encode()) > settings.REPORT_HTML_MAX_BYTES:
+        raise PdfTooLarge(_("The document would be too long to lay out; narrow its scope."))
     fetcher = StaticOnlyFetcher()
     started = time.monotonic()
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()

@@ -590,3 +590,17 @@ def test_a_document_over_the_byte_cap_fails_with_a_message_and_can_be_retried(wo
     assert job.status == ReportJob.Status.DONE, job.error
     assert IssuedDocument.objects.get() == job.document
     assert job.document.size > 2_000
+
+
+def test_a_report_over_the_html_cap_fails_before_any_layout(world, settings, monkeypatch):
+    """The HTML cap is what bounds WeasyPrint's time: over it, nothing is laid out."""
+    client = client_for(world.department)
+    settings.REPORT_HTML_MAX_BYTES = 1_000
+    laid_out = []
+    monkeypatch.setattr("reports.pdf.HTML", lambda *a, **k: laid_out.append(1))
+    job = ask_in_browser(client, **whole_year(world))
+    job.refresh_from_db()
+    assert job.status == ReportJob.Status.FAILED
+    assert job.error == vi("The document would be too long to lay out; narrow its scope.")
+    assert laid_out == [] and IssuedDocument.objects.count() == 0
+    assert_failure_shown(client, job)
