@@ -3,8 +3,12 @@
 The task is queued once the request is committed; with the default in-process backend it
 runs then, in the same process; with the database backend a worker picks it up."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
@@ -93,6 +97,19 @@ def report_request(*, actor, job: ReportJob) -> ReportJob:
     audit_record(actor=actor, action="report_request", obj=job, summary=str(job))
     _enqueue(job)
     return job
+
+
+def fail_stale(jobs) -> int:
+    """Mark as failed the jobs among `jobs` that have been running for longer than any
+    report can take: their worker stopped (restarted, killed) without recording an outcome.
+    The user then sees the failure and may try again, rather than a report "being made"
+    for ever."""
+    limit = timezone.now() - timedelta(seconds=3 * settings.REPORT_PDF_MAX_SECONDS)
+    return jobs.filter(status=Status.RUNNING, started_at__lt=limit).update(
+        status=Status.FAILED,
+        error=_("The report stopped before it was finished. Try again."),
+        finished_at=timezone.now(),
+    )
 
 
 @transaction.atomic

@@ -41,6 +41,7 @@ def job_list(request):
             _form_errors(form, error)
         else:
             return redirect("reports:job_detail", job.pk)
+    services.fail_stale(policy.visible(request.user, ReportJob))
     jobs = (
         policy.visible(request.user, ReportJob)
         .select_related("unit", "school", "inspection__school", "school_year", "document")
@@ -54,6 +55,7 @@ def job_list(request):
 
 
 def _job(request, pk) -> ReportJob:
+    services.fail_stale(policy.visible(request.user, ReportJob).filter(pk=pk))
     return policy.get_object_or_404(
         request.user,
         ReportJob,

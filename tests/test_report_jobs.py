@@ -9,6 +9,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from django_tasks import TaskResultStatus
 from django_tasks.signals import task_finished
@@ -138,6 +139,30 @@ def test_a_queued_job_polls_and_a_done_job_offers_its_download(world, queued_onl
     assert "<progress" not in partial.text
     assert job.document.reference in partial.text
     assert reverse("public:verify", args=[job.document.code]) in partial.text
+
+
+def test_a_job_whose_worker_stopped_is_shown_failed_and_can_be_retried(
+    world, queued_only, settings
+):
+    client = client_for(world.department)
+    stuck = ask_in_browser(client, **whole_year(world))
+    running = ask_in_browser(client, **{**whole_year(world), "date_to": world.year.start})
+    long_ago = timezone.now() - datetime.timedelta(seconds=3 * settings.REPORT_PDF_MAX_SECONDS + 60)
+    ReportJob.objects.filter(pk=stuck.pk).update(status=Status.RUNNING, started_at=long_ago)
+    ReportJob.objects.filter(pk=running.pk).update(
+        status=Status.RUNNING, started_at=timezone.now()
+    )
+
+    page = client.get(detail(stuck))
+    stuck.refresh_from_db()
+    assert stuck.status == Status.FAILED
+    assert stuck.error == vi("The report stopped before it was finished. Try again.")
+    assert escape(stuck.error) in page.text
+    assert f'action="{reverse("reports:job_retry", args=[stuck.pk])}"' in page.text
+    # A job that started a moment ago is still being made.
+    client.get(reverse("reports:job_list"))
+    running.refresh_from_db()
+    assert running.status == Status.RUNNING
 
 
 def test_progress_is_shown_while_the_job_runs(world, queued_only, monkeypatch):
