@@ -149,9 +149,7 @@ def test_a_job_whose_worker_stopped_is_shown_failed_and_can_be_retried(
     running = ask_in_browser(client, **{**whole_year(world), "date_to": world.year.start})
     long_ago = timezone.now() - datetime.timedelta(seconds=3 * settings.REPORT_PDF_MAX_SECONDS + 60)
     ReportJob.objects.filter(pk=stuck.pk).update(status=Status.RUNNING, started_at=long_ago)
-    ReportJob.objects.filter(pk=running.pk).update(
-        status=Status.RUNNING, started_at=timezone.now()
-    )
+    ReportJob.objects.filter(pk=running.pk).update(status=Status.RUNNING, started_at=timezone.now())
 
     page = client.get(detail(stuck))
     stuck.refresh_from_db()
