@@ -40,8 +40,8 @@ def _charts(data: figures.Figures) -> dict:
             title=_("Linked programmes by kind"),
         ),
         "fees": charts.histogram(
-            [(b.label, b.programmes) for b in data.fee_bands],
-            title=_("Programmes by monthly fee"),
+            [(figures.short_band_label(b), b.programmes) for b in data.fee_bands],
+            title=_("Programmes by monthly fee (thousand ₫)"),
         ),
         "answers": charts.stacked_bar(
             [

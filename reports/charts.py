@@ -227,7 +227,9 @@ def _fill(uid: str, index: int) -> str:
 
 def stacked_bar(parts: Sequence[tuple[str, float]], *, title: str) -> SafeString:
     """One bar split into the shares of ``parts`` (``(label, count)``: consent given,
-    declined, withdrawn), with a legend giving each count and its share."""
+    declined, withdrawn), with a legend giving each count. The legend gives no percentage:
+    the rates that matter have their own denominators (a consent rate is of the answers to
+    offers, a withdrawal rate of the consents), and are shown as figures beside the chart."""
     parts = _pairs(parts)
     total = sum(value or 0 for _label, value in parts)
     top = _body_top(title)
@@ -248,12 +250,11 @@ def stacked_bar(parts: Sequence[tuple[str, float]], *, title: str) -> SafeString
         x += length
     top += 28 + 12
     for index, (label, value) in enumerate(parts):
-        share = number(round(100 * (value or 0) / total, 1), 1)
         body.append(
             f'<rect x="{PAD}" y="{top:g}" width="18" height="14" fill="{_fill(uid, index)}" '
             f'stroke="{INK}" stroke-width="0.5"/>'
         )
-        legend = f"{label}: {number(value)} ({share}%)"
+        legend = f"{label}: {number(value)}"
         body.append(_text(PAD + 26, top + 12, _fit(legend, track - 26, LABEL_SIZE)))
         top += LABEL_SIZE + 10
     return _svg(top + PAD, title, summary, body, _patterns(uid, len(parts)))

@@ -362,22 +362,6 @@ def headline_cards(total: figures.Row, links: dict, scope: Scope) -> list[Card]:
     return cards
 
 
-def band_label(band: figures.Bucket) -> str:
-    """A fee band's label in thousands of đồng, the unit the chart's title names: six bands
-    share a phone's width, and "1.000.000–2.000.000 ₫" would not fit under its bar."""
-
-    def thousands(amount: int) -> str:
-        return figures.money(amount // 1000)
-
-    if band.high == 1:
-        return band.label  # free
-    if band.high is None:
-        return _("%(low)s or more") % {"low": thousands(band.low)}
-    if band.low <= 1:
-        return _("under %(high)s") % {"high": thousands(band.high)}
-    return f"{thousands(band.low)}–{thousands(band.high)}"
-
-
 def dashboard_charts(found: figures.Figures, links: dict) -> list[dict]:
     """The charts, each with the rows it draws for the table under it (the same figures as
     text and links, for screen readers and for those who want the exact numbers)."""
@@ -397,7 +381,7 @@ def dashboard_charts(found: figures.Figures, links: dict) -> list[dict]:
         {
             "key": "fees",
             "svg": charts.histogram(
-                [(band_label(b), b.programmes) for b in found.fee_bands],
+                [(figures.short_band_label(b), b.programmes) for b in found.fee_bands],
                 title=_("Programmes by monthly fee (thousand ₫)"),
                 link=[links["fee_bands"]] * len(found.fee_bands) if links["fee_bands"] else None,
             ),

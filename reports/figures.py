@@ -615,6 +615,22 @@ def _band_label(low: int, high: int | None) -> str:
     return _("%(low)s–%(high)s ₫") % {"low": money(low), "high": money(high)}
 
 
+def short_band_label(band: Bucket) -> str:
+    """A fee band's label in thousands of đồng, the unit the chart's title names: six bands
+    share a phone's width, and "1.000.000–2.000.000 ₫" would not fit under its bar."""
+
+    def thousands(amount: int) -> str:
+        return money(amount // 1000)
+
+    if band.high == 1:
+        return band.label  # free
+    if band.high is None:
+        return _("%(low)s or more") % {"low": thousands(band.low)}
+    if band.low <= 1:
+        return _("under %(high)s") % {"high": thousands(band.high)}
+    return f"{thousands(band.low)}–{thousands(band.high)}"
+
+
 def _fee_bands(scope, year) -> list[Bucket]:
     """How many programmes (approved or suspended) of the year fall in each band of monthly
     fee, in one query."""
