@@ -2,7 +2,8 @@
 
 Idempotent: every row is keyed on a code, a username or a phone number, the random choices
 come from ``random.Random(2025)`` and the password hash from a fixed salt, so a second run
-finds every row in place and writes nothing. Everything happens in one transaction.
+finds every row in place and writes nothing. The city is made in one transaction; the
+reports are asked for after it commits (see below).
 
 The name lists, school years and grade rules here are shared with ``seed_scale``.
 
@@ -35,6 +36,16 @@ inspector's review, one is open and one is past its deadline; the Department sus
 programme from the inspection. Seven complaints about seven schools reach the Department or
 the committees; one anonymous complaint is closed with an answer, and the command prints its
 tracking code. Dates count from the day the command runs, within the demo's school year.
+
+Since then (``TIMETABLE_CHANGES``, ``WITHDRAWALS``): a school lengthened its Tuesday afternoons,
+so the nightly recheck finds one of its tutoring classes inside the main timetable, the demo's
+one rule breach; and a parent phoned the demo head's school to withdraw from the programme the
+Department suspended. Then, once the city is committed, the reports (``REPORTS``) are asked for
+through ``reports.services`` and made by the report task, as from the reports page: the
+official PDF of the closed inspection's conclusion, the city's report by the Department (the
+command prints its verification code), the ward's by its committee and the demo head's school's
+by the head; and one request of the Department that failed, to retry. Each is a real PDF (about
+a second each) and is made once.
 """
 
 import datetime
@@ -54,7 +65,9 @@ from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts.audit import audit_record
 from accounts.models import Role
@@ -72,6 +85,7 @@ from inspections.models import (
     InspectionSuspension,
     Scope,
 )
+from partnerships import rules as programme_rules
 from partnerships import services as partnering
 from partnerships.models import (
     Licence,
@@ -82,6 +96,9 @@ from partnerships.models import (
     ProgrammeKind,
     ProgrammeTeacher,
 )
+from reports import services as reporting
+from reports import tasks as report_tasks
+from reports.models import DocumentKind, IssuedDocument, ReportJob
 from schools import activation, consent, models, policy, risk
 from schools.models import (
     Activity,
@@ -107,8 +124,9 @@ from schools.models import (
 )
 from schools.parent_views import link_for
 from schools.selectors import offers_for
-from schools.services import consent_record_paper, role_grant
+from schools.services import consent_record_paper, consent_record_staff, role_grant
 from schools.uploads import validate_scan
+from tutoring import rules as tutoring_rules
 from tutoring import services
 from tutoring.models import (
     CapException,
@@ -1146,6 +1164,84 @@ COMPLAINT_STATUS_WORDS = {
 }
 
 
+# --- Since then --------------------------------------------------------------------------
+# What happened after the activities were set up, so that a report on the city has a rule
+# breach and a withdrawal to show, as a real city's would.
+
+
+class TimetableChange(NamedTuple):
+    """A session of a school's main timetable that its head changed (``end``) since the
+    school's activities were registered."""
+
+    school: str  # slug
+    weekday: int
+    start: datetime.time
+    end: datetime.time
+
+
+# THCS An Dương added a ninth period on Tuesday afternoons (a science lab period for grades 8
+# and 9). The head saved the new timetable; the nightly recheck (``tutoring_recheck``) then
+# found the gifted Ngữ văn 8 class, on Tuesdays at 17:00, inside the main timetable. It
+# breaks the rule until the school moves it: the demo's one activity on the breaches page.
+TIMETABLE_CHANGES = [TimetableChange("thcs.anduong", TUE, T(13, 30), T(17, 30))]
+
+
+class WithdrawalSpec(NamedTuple):
+    """A parent who withdrew a consent given on a paper form, by phoning the school; a
+    teacher of the school records the call."""
+
+    school: str  # slug
+    activity: str  # title
+    reason: str  # what the parent said, after who called and from which number (the whole
+    # note within ConsentEvent.note's 200 characters)
+
+
+# Once the Department suspended the life-skills programme of the demo head's school, a parent
+# who had signed the form the homeroom teacher handed out called to withdraw.
+WITHDRAWALS = [
+    WithdrawalSpec("thcs.hongbang", "Kỹ năng sống: Tự tin và an toàn",
+                   "xin cho con thôi tham gia; đã ký phiếu vì con bị nhắc tên trước lớp."),
+]
+
+
+# --- Reports and official documents -------------------------------------------------------
+# Asked for through ``reports.services`` as the pages ask, once the city is committed, and
+# made by the task each request queues: real PDFs with their verification codes.
+
+
+class ReportSpec(NamedTuple):
+    requester: str  # username
+    kind: str
+    area: str = ""  # key of AREAS, for an area report
+    school: str = ""  # slug, for a school report
+    period: tuple[datetime.date, datetime.date] | None = None  # the whole school year if None
+
+
+# The periodic reports on the current school year: the city's by the Department (its code is
+# printed), the ward's by its People's Committee, the demo head's school's by the head.
+REPORTS = [
+    ReportSpec("so.gddt", DocumentKind.CITY),
+    ReportSpec("ubnd.hongbang", DocumentKind.AREA, area="hongbang"),
+    ReportSpec("hieutruong.thcs.hongbang", DocumentKind.SCHOOL, school="thcs.hongbang"),
+]
+# The report whose printed verification code a tester tries on the public page.
+VERIFIED_REPORT = REPORTS[0]
+# A request of the Department that failed (the database connection dropped while counting):
+# written as the task leaves a failure, so that its retry button can be tried.
+FAILED_REPORT = ReportSpec("so.gddt", DocumentKind.SCHOOL, school="thpt.lechan",
+                           period=(datetime.date(2026, 9, 5), datetime.date(2026, 10, 31)))
+FAILED_ERROR = "OperationalError"
+# The inspection whose conclusion is issued as an official PDF: the one concluded and closed.
+CONCLUDED_INSPECTION = next(spec for spec in INSPECTIONS if spec.stage == "closed")
+# The summary's words for the kinds of document, in the order printed.
+DOCUMENT_WORDS = {
+    DocumentKind.CITY: "báo cáo của thành phố",
+    DocumentKind.AREA: "báo cáo của địa bàn",
+    DocumentKind.SCHOOL: "báo cáo của trường",
+    DocumentKind.CONCLUSION: "kết luận thanh tra",
+}
+
+
 def ensure_rule_policy() -> None:
     """The Circular 29/2024 rule version that migration tutoring 0002 adds, put back after a
     flush (the function itself skips it when present)."""
@@ -1312,6 +1408,8 @@ class DemoCity:
         self.family_answers()
         self.father_invitation()
         self.inspections()
+        self.withdrawals()
+        self.timetable_changes()
 
     def units(self):
         self.province = upsert(
@@ -1493,10 +1591,14 @@ class DemoCity:
         return [(spec, self.school_by_slug[spec.slug]) for spec in SCHOOLS if not spec.merged_into]
 
     def timetables(self):
-        for _spec, school in self.active_schools():
+        changed = {(c.school, c.weekday, c.start) for c in TIMETABLE_CHANGES}
+        for spec, school in self.active_schools():
             for weekday, start, end in main_sessions(school.level, school.grade_max):
-                upsert(MainSession, {"school_id": school.pk, "weekday": weekday, "start": start},
-                       end=end)
+                lookup = {"school_id": school.pk, "weekday": weekday, "start": start}
+                if (spec.slug, weekday, start) in changed and \
+                        MainSession.objects.filter(**lookup).exists():
+                    continue  # its head changed it since (``timetable_changes``)
+                upsert(MainSession, lookup, end=end)
 
     def results(self):
         """Last term's results of the students of secondary schools, by the subjects of the
@@ -2107,6 +2209,123 @@ class DemoCity:
         validate_scan(scan)  # what the paper-consent form checks: the content, not the name
         return scan
 
+    def withdrawals(self):
+        """Each of ``WITHDRAWALS``: the first student on the roster (by code) withdrawn by the
+        parent who signed the form, on the phone, through the ledger's staff path. Once: an
+        activity with a withdrawal already is left as it is."""
+        for spec in WITHDRAWALS:
+            activity = Activity.objects.get(school=self.school_by_slug[spec.school],
+                                            title=spec.activity)
+            if ConsentEvent.objects.filter(enrollment__activity=activity,
+                                           kind=ConsentEvent.Kind.WITHDRAWN).exists():
+                continue
+            enrollment = (activity.enrollments.filter(status=Enrollment.Status.ENROLLED)
+                          .exclude(student__national_id__in=FAMILY_CODES)
+                          .select_related("student").order_by("student__national_id").first())
+            signed = enrollment.consent_events.filter(kind=ConsentEvent.Kind.GIVEN) \
+                .select_related("guardian").order_by("id").first()
+            guardian, student = signed.guardian, enrollment.student
+            relationship = student.guardianships.get(guardian=guardian).relationship
+            consent_record_staff(
+                actor=User.objects.get(username=f"giaovien.{spec.school}"),
+                enrollment=enrollment, guardian=guardian, kind=ConsentEvent.Kind.WITHDRAWN,
+                channel=ConsentEvent.Channel.PHONE,
+                note=f"{guardian.full_name} ({KIN[relationship].lower()} của em "
+                     f"{student.full_name}, lớp {student.homeroom}) gọi từ số {guardian.phone}: "
+                     f"{spec.reason}",
+            )
+
+    def timetable_changes(self):
+        """Each of ``TIMETABLE_CHANGES`` as the head's timetable page saves it, then what the
+        nightly rechecks of tutoring and programmes find (``tutoring_recheck``,
+        ``partnerships_recheck``). A session changed already is left as it is."""
+        for change in TIMETABLE_CHANGES:
+            school = self.school_by_slug[change.school]
+            session = MainSession.objects.get(school=school, weekday=change.weekday,
+                                              start=change.start)
+            if session.end == change.end:
+                continue
+            session.end = change.end
+            session.save(update_fields=["end"])
+            sessions = MainSession.objects.filter(school=school).order_by("weekday", "start")
+            audit_record(actor=User.objects.get(username=f"hieutruong.{change.school}"),
+                         action="timetable_edit", obj=school,
+                         summary="; ".join(str(s) for s in sessions))
+            live = Activity.objects.filter(school=school).exclude(
+                status__in=[Status.CLOSED, Status.REFUSED])
+            for tc in TutoringClass.objects.filter(pk__in=live):
+                tutoring_rules.recheck(tc)
+            for programme in Programme.objects.filter(pk__in=live):
+                programme_rules.recheck(programme)
+
+    def reports(self):
+        """The official PDF of the closed inspection's conclusion, signed by the head of its
+        team; the periodic reports of ``REPORTS``; and ``FAILED_REPORT``. Run once the city is
+        committed, as a request comes from a page. A document issued, or a request made
+        already, is left as it is."""
+        spec = CONCLUDED_INSPECTION
+        inspection = Inspection.objects.select_related("signed_by").get(
+            school=self.school_by_slug[spec.school], reference=spec.reference)
+        if not IssuedDocument.objects.filter(kind=DocumentKind.CONCLUSION,
+                                             jobs__inspection=inspection).exists():
+            self.report(inspection.signed_by,
+                        ReportJob(kind=DocumentKind.CONCLUSION, inspection=inspection))
+        for spec in REPORTS:
+            job = self.report_job(spec)
+            if not self.same_jobs(job).filter(status=ReportJob.Status.DONE).exists():
+                self.report(job.requested_by, job)
+        self.failed_report()
+
+    def report_job(self, spec: ReportSpec) -> ReportJob:
+        year = self.years[CURRENT_YEAR]
+        start, end = spec.period or (year.start, year.end)
+        return ReportJob(
+            kind=spec.kind, requested_by=User.objects.get(username=spec.requester),
+            unit=self.areas[spec.area] if spec.area else None,
+            school=self.school_by_slug[spec.school] if spec.school else None,
+            school_year=year, date_from=start, date_to=end,
+        )
+
+    @staticmethod
+    def same_jobs(job: ReportJob):
+        return ReportJob.objects.filter(
+            requested_by=job.requested_by, kind=job.kind, unit=job.unit, school=job.school,
+            school_year=job.school_year, date_from=job.date_from, date_to=job.date_to,
+        )
+
+    @staticmethod
+    def report(actor, job: ReportJob) -> ReportJob:
+        """Ask for the report as its page does. With the in-process task backend the
+        request's commit has made it; where a transaction around the command holds the
+        commit back (the tests'), or a worker would, it is made here: a job done is not made
+        twice."""
+        job = reporting.report_request(actor=actor, job=job)
+        report_tasks.run(job.pk)
+        job.refresh_from_db()
+        if job.status != ReportJob.Status.DONE:
+            raise CommandError(f"Không tạo được {job}: {job.error}")
+        return job
+
+    def failed_report(self):
+        """``FAILED_REPORT`` as a failed task leaves it: its message in the portal's
+        language, the step it stopped at, one attempt, the audit of the request."""
+        job = self.report_job(FAILED_REPORT)
+        if self.same_jobs(job).exists():
+            return
+        now = timezone.now()
+        with translation.override(settings.LANGUAGE_CODE):
+            job.step = gettext("Counting")
+            job.error = gettext(
+                "The report could not be made (%(error)s). Try again; if it fails again, "
+                "tell the portal's administrators."
+            ) % {"error": FAILED_ERROR}
+        job.status, job.progress, job.attempts = ReportJob.Status.FAILED, 10, 1
+        job.started_at = now - datetime.timedelta(seconds=3)
+        job.finished_at = now
+        job.save()
+        audit_record(actor=job.requested_by, action="report_request", obj=job,
+                     summary=str(job))
+
 
 def what_they_see(user) -> str:
     """One line per demo login, worked out through the policy like every page."""
@@ -2206,8 +2425,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, with_admin=False, **options):
         refuse_in_production()
+        city = DemoCity(with_admin)
         with transaction.atomic():
-            DemoCity(with_admin).build()
+            city.build()
+        # Reports are asked for once the city is committed, each in its own request: a
+        # report that cannot be made leaves the city in place.
+        city.reports()
         if options["verbosity"] == 0:
             return
         self.stdout.write(self.summary())
@@ -2234,6 +2457,18 @@ class Command(BaseCommand):
             + Command.programmes_line(schools)
             + Command.consents_line(schools)
             + Command.inspections_line(schools)
+            + Command.reports_line()
+        )
+
+    @staticmethod
+    def reports_line() -> str:
+        documents = Counter(IssuedDocument.objects.values_list("kind", flat=True))
+        failed = ReportJob.objects.filter(status=ReportJob.Status.FAILED).count()
+        kinds = ", ".join(f"{documents[kind]} {words}" for kind, words in DOCUMENT_WORDS.items()
+                          if documents[kind])
+        return (
+            f"Báo cáo, văn bản đã phát hành: {sum(documents.values())} ({kinds}), mỗi văn bản "
+            f"có mã xác thực; {failed} yêu cầu báo cáo bị lỗi chờ thử lại (/reports/).\n"
         )
 
     @staticmethod
@@ -2325,6 +2560,7 @@ class Command(BaseCommand):
             "Đăng nhập được bằng tên đăng nhập, e-mail hoặc số điện thoại.",
             Command.father_line(),
             Command.complaint_line(),
+            Command.verify_line(),
         ]
         return "\n".join(out) + "\n"
 
@@ -2341,6 +2577,23 @@ class Command(BaseCommand):
         return (f"Theo dõi phản ánh không cần tài khoản: /complaints/track/ — mã "
                 f"{complaint.code} (phản ánh {'ẩn danh ' if complaint.is_anonymous else ''}về "
                 f"{complaint.school.name}, {COMPLAINT_STATUS_WORDS[complaint.status]})")
+
+    @staticmethod
+    def verify_line() -> str:
+        """The verification code of ``VERIFIED_REPORT``'s latest document, with which anyone
+        checks it on the public page."""
+        spec = VERIFIED_REPORT
+        job = (ReportJob.objects.filter(requested_by__username=spec.requester, kind=spec.kind,
+                                        school_year__name=CURRENT_YEAR,
+                                        status=ReportJob.Status.DONE)
+               .select_related("document", "requested_by").order_by("-finished_at", "-id")
+               .first())
+        if job is None:
+            return ""
+        document = job.document
+        return (f"Kiểm tra văn bản không cần tài khoản: "
+                f"{reverse('public:verify', args=[document.code])} — mã {document.code} "
+                f"(báo cáo số {document.reference} của {job.requested_by.username})")
 
     @staticmethod
     def father_line() -> str:

@@ -40,6 +40,13 @@ two complaints per school a year up to today, two in five anonymous, older ones 
 answer, some assigned or linked to an inspection of the school, each with its tracking code and
 its history. No evidence files (their scans would be paths, as for the consent forms, and the
 team's photos say nothing to a benchmark).
+
+Reports: a few hundred report requests (the Department's 45, two per commune's committee, one
+per ten schools' heads), waiting for a worker or failed with the message a failed task leaves,
+asked for over the last weeks, for the report lists and their pages; and a handful of real
+documents (a head's school report, a committee's area report), asked for and made through
+``reports.services`` and the report task, since a document is a real PDF with its checksum.
+The city's report over the whole data is ``scripts/bench_report.py``'s to make and time.
 """
 
 import datetime
@@ -52,13 +59,15 @@ from array import array
 from itertools import islice
 from typing import NamedTuple
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts.models import Role
 from inspections.checklists import ensure_default_checklist
@@ -89,6 +98,9 @@ from partnerships.models import (
     ProgrammeKind,
     ProgrammeTeacher,
 )
+from reports import services as reporting
+from reports import tasks as report_tasks
+from reports.models import DocumentKind, IssuedDocument, ReportJob
 from schools.models import (
     Activity,
     ActivityEvent,
@@ -359,6 +371,15 @@ COMPLAINT_TEXTS = {
     Complaint.Category.QUALITY: "Lớp thường xuyên đổi lịch sát giờ, có buổi không có giáo viên.",
     Complaint.Category.OTHER: "Đề nghị nhà trường công khai kế hoạch và danh sách lớp học thêm.",
 }
+# Report requests: the Department's many (pages of them), two per commune's committee, one
+# per ten schools' heads; each waiting for a worker or failed, one in three failed. The
+# PDFs are made for real, so only a handful: a head's school report and a committee's area
+# report, through the request and the task as a page would make them.
+DEPARTMENT_JOBS = 45
+JOBS_PER_COMMITTEE = 2
+SCHOOLS_PER_HEAD_JOB = 10
+FAILED_JOB_SHARE = 1 / 3
+JOB_ERRORS = ["OperationalError", "InterfaceError", "MemoryError"]
 COMPLAINT_ANSWER = ("Cơ quan quản lý đã làm việc với nhà trường; nhà trường đã khắc phục và "
                     "trả lời gia đình.")
 
@@ -401,6 +422,8 @@ STEPS = [
     ("inspection_events", "Lịch sử cuộc thanh tra"),
     ("complaints", "Phản ánh"),
     ("complaint_events", "Lịch sử phản ánh"),
+    ("report_jobs", "Yêu cầu báo cáo"),
+    ("issued_documents", "Báo cáo đã phát hành (PDF)"),
 ]
 
 
@@ -540,7 +563,7 @@ class Command(BaseCommand):
                               ProgrammeTeacher, ProgrammeDocument, UnitUserObjectPermission,
                               InspectionPlan, Inspection, TeamMember, ChecklistAnswer,
                               Finding, CorrectiveAction, InspectionEvent, Complaint,
-                              ComplaintEvent):
+                              ComplaintEvent, ReportJob, IssuedDocument):
                     cursor.execute(f'ANALYZE "{model._meta.db_table}"')
             self.say(f"  {'ANALYZE':<34} {'':>12}     {time.perf_counter() - t0:8.1f} s")
         self.say(
@@ -1644,6 +1667,103 @@ class Command(BaseCommand):
         ids = self.bulk(ComplaintEvent, events)
         self.set_times(ComplaintEvent, "at", zip(ids, times, strict=True))
         return len(ids)
+
+    # Reports.
+
+    def report_periods(self) -> list[tuple[datetime.date, datetime.date]]:
+        """The months of the current school year up to today (each within the year), and the
+        whole year."""
+        year, periods = self.year, []
+        start = year.start
+        while start <= min(self.today, year.end):
+            following = (start.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+            periods.append((start, min(following - datetime.timedelta(days=1), year.end)))
+            start = following
+        return [*periods, (year.start, year.end)]
+
+    def job_specs(self):
+        """(requester, kind, unit, school) of each request: the Department's over the city,
+        an area or a school (never the whole city over the whole year, which the benchmark
+        asks for); each committee's over its commune or one of its schools; the heads'."""
+        rng = self.rng
+        for n in range(DEPARTMENT_JOBS):
+            kind = (DocumentKind.CITY, DocumentKind.AREA, DocumentKind.SCHOOL)[n % 3]
+            yield (self.department_id, kind,
+                   rng.choice(self.commune_ids) if kind == DocumentKind.AREA else None,
+                   rng.choice(self.school_ids) if kind == DocumentKind.SCHOOL else None)
+        for c, (user_id, unit_id) in enumerate(zip(self.committee_ids, self.commune_ids,
+                                                   strict=True)):
+            schools = self.school_ids[c * 10:(c + 1) * 10]
+            for k in range(JOBS_PER_COMMITTEE):
+                if k % 2 == 0:
+                    yield user_id, DocumentKind.AREA, unit_id, None
+                else:
+                    yield user_id, DocumentKind.SCHOOL, None, rng.choice(schools)
+        for s in range(0, self.n_schools, SCHOOLS_PER_HEAD_JOB):
+            yield self.principal_ids[s], DocumentKind.SCHOOL, None, self.school_ids[s]
+
+    def step_report_jobs(self):
+        """Requests waiting for a worker or failed with the message a failed task leaves,
+        asked for over the last weeks: the report lists and their pages at scale."""
+        rng = self.rng
+        periods = self.report_periods()
+        with translation.override(settings.LANGUAGE_CODE):
+            counting = gettext("Counting")
+            laying_out = gettext("Laying out the pages")
+            messages = [gettext(
+                "The report could not be made (%(error)s). Try again; if it fails again, "
+                "tell the portal's administrators."
+            ) % {"error": error} for error in JOB_ERRORS]
+            too_long = gettext("Laying out the document took more than %(cap)s seconds.") % {
+                "cap": settings.REPORT_PDF_MAX_SECONDS}
+        jobs, times = [], []
+        for user_id, kind, unit_id, school_id in self.job_specs():
+            date_from, date_to = rng.choice(periods[:-1] if kind == DocumentKind.CITY
+                                            else periods)
+            requested = self.now - datetime.timedelta(minutes=rng.randint(5, 60 * 24 * 45))
+            job = ReportJob(kind=kind, requested_by_id=user_id, unit_id=unit_id,
+                            school_id=school_id, school_year=self.year, date_from=date_from,
+                            date_to=date_to)
+            if rng.random() < FAILED_JOB_SHARE:
+                job.status, job.attempts = ReportJob.Status.FAILED, 1
+                job.started_at = requested + datetime.timedelta(seconds=rng.randint(1, 30))
+                if kind == DocumentKind.CITY and rng.random() < 0.5:
+                    job.progress, job.step, job.error = 40, laying_out, too_long
+                    seconds = settings.REPORT_PDF_MAX_SECONDS + rng.randint(5, 20)
+                else:
+                    job.progress, job.step, job.error = 10, counting, rng.choice(messages)
+                    seconds = rng.randint(1, 10)
+                job.finished_at = job.started_at + datetime.timedelta(seconds=seconds)
+            jobs.append(job)
+            times.append(requested)
+        ids = self.bulk(ReportJob, jobs)
+        self.set_times(ReportJob, "requested_at", zip(ids, times, strict=True))
+        return len(ids)
+
+    def step_issued_documents(self):
+        """A head's report on their school (the first secondary one, which has tutoring) and
+        a committee's on its commune, asked for and made as on the reports page: real PDFs,
+        with their numbers and verification codes."""
+        s = next((i for i, level in enumerate(self.levels) if level not in YOUNG), 0)
+        requests = [
+            (self.principal_ids[s], ReportJob(kind=DocumentKind.SCHOOL,
+                                              school_id=self.school_ids[s],
+                                              school_year=self.year)),
+            (self.committee_ids[s // 10], ReportJob(kind=DocumentKind.AREA,
+                                                    unit_id=self.commune_ids[s // 10],
+                                              school_year=self.year)),
+        ]
+        users = User.objects.in_bulk([user_id for user_id, _job in requests])
+        for user_id, job in requests:
+            job = reporting.report_request(actor=users[user_id], job=job)
+            # Inside this command's transaction the request's commit is still to come: the
+            # task is run here, as a worker would (and is not run twice).
+            report_tasks.run(job.pk)
+            job.refresh_from_db()
+            if job.status != ReportJob.Status.DONE:
+                raise CommandError(f"Không tạo được {job}: {job.error}")
+        return IssuedDocument.objects.filter(
+            jobs__requested_by__in=[user_id for user_id, _job in requests]).count()
 
     def set_times(self, model, field: str, pairs) -> None:
         """Set a time column that ``auto_now_add`` filled with now: one UPDATE per batch
