@@ -44,10 +44,12 @@ lint: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run
 
 # The student import on SQLite; the fee comparison over 100,000 programmes on PostgreSQL
-# (127.0.0.1:5432 as postgres, or BENCH_PG_URL; about two minutes, mostly seeding).
+# (127.0.0.1:5432 as postgres, or BENCH_PG_URL; about two minutes, mostly seeding); the
+# city's report over 100 and 1,000 schools (about three minutes, mostly seeding).
 bench: $(STAMP)
 	$(PY) scripts/bench_import.py
 	$(PY) scripts/bench_fees.py
+	$(PY) scripts/bench_report.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles media
