@@ -21,6 +21,13 @@ class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     phone = models.CharField(_("phone number"), max_length=20, blank=True)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    # What official documents print above the name in the signature block.
+    position = models.CharField(
+        _("position"),
+        max_length=100,
+        blank=True,
+        help_text=_("As signed on official documents: Giám đốc, Phó Giám đốc, Chủ tịch…"),
+    )
 
     objects = UserManager()
 

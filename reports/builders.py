@@ -1,19 +1,23 @@
-"""What goes into each kind of document: its scope, figures, charts, title and recipients.
+"""What goes into each kind of document: its scope, figures, charts, addressee, recipients
+and signature.
 
-Every number printed comes from `reports.figures`; the templates only lay it out.
+Every number printed comes from `reports.figures`; the templates only lay it out. A document
+is read beyond the authority that issues it (by the schools and committees it names), so it
+never announces an unannounced inspection, and complaints appear only in the city's report,
+in totals: a school must not learn that it was complained about, nor by whom.
 """
 
 from collections.abc import Callable
 
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
 from inspections.models import Inspection
 from schools import policy
 from schools.models import School
 
 from . import charts, documents, figures
+from .documents import IssuerKind
 from .models import DocumentKind, IssuedDocument, ReportJob
 
 Progress = Callable[[int, str], None]
@@ -32,61 +36,43 @@ def _schools(job: ReportJob):
     return schools.filter(is_active=True)
 
 
-def _charts(data: figures.Figures) -> dict:
-    total = data.total
-    return {
-        "kinds": charts.bar_chart(
-            [(k.label, k.programmes) for k in data.by_kind],
-            title=_("Linked programmes by kind"),
-        ),
-        "fees": charts.histogram(
-            [(figures.short_band_label(b), b.programmes) for b in data.fee_bands],
-            title=_("Programmes by monthly fee (thousand ₫)"),
-        ),
-        "answers": charts.stacked_bar(
-            [
-                (_("given"), total.consents_given),
-                (_("declined"), total.consents_declined),
-                (_("withdrawn"), total.consents_withdrawn),
-            ],
-            title=_("Families' answers in the period"),
-        ),
-        "complaints": charts.bar_chart(
-            [(c.label, c.open + c.closed) for c in data.complaints_by_category],
-            title=_("Complaints by category"),
-        ),
-    }
+def _recipients(job: ReportJob, issuer: documents.Issuer) -> list[str]:
+    """Who receives the report besides its addressee ("Lưu: VT." is added by the layout)."""
+    recipients = [_("%(superior)s (to report)") % {"superior": issuer.superior}]
+    if issuer.kind == IssuerKind.DEPARTMENT:
+        recipients.append(_("The Department's inspectorate"))
+        if job.kind == DocumentKind.CITY:
+            recipients.append(_("The People's Committees of the wards and communes"))
+    if job.kind == DocumentKind.AREA and issuer.kind == IssuerKind.DEPARTMENT:
+        recipients.append(_("People's Committee of %(unit)s") % {"unit": job.unit.name})
+    if job.kind == DocumentKind.AREA:
+        recipients.append(_("The schools of the area"))
+    if job.kind == DocumentKind.SCHOOL and issuer.kind != IssuerKind.SCHOOL:
+        recipients.append(job.school.name)
+    return recipients
 
 
 def _report(job: ReportJob, progress: Progress) -> IssuedDocument:
     period = _period(job)
+    user = job.requested_by
     with translation.override("vi"):
         progress(10, _("Counting"))
         data = figures.compute(
             _schools(job),
             period,
             per_school=job.kind != DocumentKind.SCHOOL,
-            user=figures.limited_to(job.requested_by),
+            user=figures.limited_to(user),
+            published=True,
         )
         school = job.school if job.kind == DocumentKind.SCHOOL else None
         unit = job.unit if job.kind == DocumentKind.AREA else None
-        issuer = documents.issuer_for(job.requested_by, school=school, unit=unit)
+        issuer = documents.issuer_for(user, school=school, unit=unit)
         if job.kind == DocumentKind.CITY:
-            subject = issuer.place
-            recipients = [
-                _("The People's Committee of the city (to report)"),
-                _("The Department's inspectorate"),
-                _("The People's Committees of the wards and communes"),
-            ]
+            subject = issuer.place  # the Department's city
         elif unit is not None:
             subject = unit.name
-            recipients = [
-                _("The Department of Education and Training (to report)"),
-                _("The schools of the area"),
-            ]
         else:
             subject = school.name
-            recipients = [_("The managing authority (to report)"), _("The school's board")]
         title = _("Report on extra tutoring and linked programmes: %(subject)s") % {
             "subject": subject
         }
@@ -94,17 +80,15 @@ def _report(job: ReportJob, progress: Progress) -> IssuedDocument:
         context = {
             "job": job,
             "figures": data,
-            "charts": _charts(data),
+            "charts": charts.for_figures(data),
             "subject": subject,
             "school": school,
             "unit": unit,
             "period": period,
-            "recipients": recipients,
-            "sign_authority": issuer.sign_authority,
-            "sign_title": issuer.sign_title,
-            "signer": job.requested_by.get_full_name(),
-            # Complaints about a school are its authority's: a head's report has none.
-            "show_complaints": job.requested_by.role != Role.PRINCIPAL,
+            "recipients": _recipients(job, issuer),
+            "signature": issuer.signature(user),
+            "signer": user.get_full_name(),
+            "show_complaints": job.kind == DocumentKind.CITY,
         }
         progress(40, _("Laying out the pages"))
         return documents.issue(
@@ -114,12 +98,16 @@ def _report(job: ReportJob, progress: Progress) -> IssuedDocument:
             issuer=issuer,
             prefix="BC",
             title=title,
-            user=job.requested_by,
+            user=user,
         )
 
 
-def conclusion_context(inspection: Inspection) -> dict:
-    """What the conclusion shows, for its print view and its PDF."""
+def conclusion_context(inspection: Inspection, issuer: documents.Issuer) -> dict:
+    """What the conclusion shows in its PDF."""
+    school = inspection.school
+    recipients = [school.name]
+    if issuer.title != documents.managing_authority(school):
+        recipients.append(documents.managing_authority(school))
     return {
         "inspection": inspection,
         "findings": inspection.findings.select_related("activity")
@@ -127,19 +115,15 @@ def conclusion_context(inspection: Inspection) -> dict:
         .order_by("id"),
         "team": inspection.team.select_related("user").order_by("-is_lead", "id"),
         "suspensions": inspection.suspensions.select_related("event__activity").order_by("id"),
-        "place": documents.place_name(documents.province_of(inspection.school.unit)),
-        "recipients": [inspection.school.name, inspection.get_authority_display()],
-        "sign_authority": "",
-        "sign_title": _("HEAD OF THE INSPECTION TEAM"),
+        "recipients": recipients,
+        "signature": [_("HEAD OF THE INSPECTION TEAM")],
         "signer": inspection.signed_by.get_full_name() if inspection.signed_by else "",
     }
 
 
 def _conclusion(job: ReportJob, progress: Progress) -> IssuedDocument:
     inspection = job.inspection
-    existing = (
-        IssuedDocument.objects.filter(jobs__inspection=inspection, kind=job.kind).distinct().first()
-    )
+    existing = IssuedDocument.objects.filter(inspection=inspection).first()
     if existing is not None:
         # A conclusion is issued once; asking again gives the same document.
         return existing
@@ -149,12 +133,14 @@ def _conclusion(job: ReportJob, progress: Progress) -> IssuedDocument:
         return documents.issue(
             kind=job.kind,
             template="reports/pdf/conclusion.html",
-            context=conclusion_context(inspection),
+            context=conclusion_context(inspection, issuer),
             issuer=issuer,
             prefix="KL",
             title=_("Conclusion of the inspection %(code)s at %(school)s")
             % {"code": inspection.code, "school": inspection.school.name},
             user=job.requested_by,
+            dated=timezone.localdate(inspection.concluded_at),
+            inspection=inspection,
         )
 
 

@@ -21,6 +21,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from . import figures
+
 WIDTH = 320
 PAD = 8
 FONT = "'Noto Sans', 'DejaVu Sans', 'Segoe UI', Roboto, Arial, sans-serif"
@@ -336,3 +338,36 @@ def histogram(
         body.append(_linked("".join(parts), href, f"{label}: {text}"))
     height = base + (size + 3) * rows + PAD
     return _svg(height, title, _summary(title, buckets, unit), body)
+
+
+def for_figures(
+    found, *, kind_links=None, fee_links=None, category_links=None
+) -> dict[str, SafeString]:
+    """The charts of a set of figures (`reports.figures.Figures`): the same on the
+    dashboard, where bars link to their lists, and in the PDF, where they do not."""
+    total = found.total
+    return {
+        "kinds": bar_chart(
+            [(k.label, k.programmes) for k in found.by_kind],
+            title=_("Linked programmes by kind"),
+            link=kind_links,
+        ),
+        "fees": histogram(
+            [(figures.short_band_label(b), b.programmes) for b in found.fee_bands],
+            title=_("Programmes by monthly fee (thousand ₫)"),
+            link=fee_links,
+        ),
+        "consents": stacked_bar(
+            [
+                (_("Consent given"), total.consents_given),
+                (_("Declined"), total.consents_declined),
+                (_("Withdrawn"), total.consents_withdrawn),
+            ],
+            title=_("Families' answers in the period"),
+        ),
+        "complaints": bar_chart(
+            [(c.label, c.open + c.closed) for c in found.complaints_by_category],
+            title=_("Complaints filed in the period, by category"),
+            link=category_links,
+        ),
+    }

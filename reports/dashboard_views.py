@@ -365,39 +365,29 @@ def headline_cards(total: figures.Row, links: dict, scope: Scope) -> list[Card]:
 def dashboard_charts(found: figures.Figures, links: dict) -> list[dict]:
     """The charts, each with the rows it draws for the table under it (the same figures as
     text and links, for screen readers and for those who want the exact numbers)."""
-    total = found.total
     kinds = found.by_kind
     categories = found.complaints_by_category
+    svg = charts.for_figures(
+        found,
+        kind_links=[links["kind"](k.kind) for k in kinds],
+        fee_links=[links["fee_bands"]] * len(found.fee_bands) if links["fee_bands"] else None,
+        category_links=(
+            [links["category"](c.category) for c in categories]
+            if links["category"] is not None
+            else None
+        ),
+    )
     drawn = [
-        {
-            "key": "kinds",
-            "svg": charts.bar_chart(
-                [(k.label, k.programmes) for k in kinds],
-                title=_("Linked programmes by kind"),
-                link=[links["kind"](k.kind) for k in kinds],
-            ),
-            "kinds": [(k, links["kind"](k.kind)) for k in kinds],
-        },
+        {"key": "kinds", "svg": svg["kinds"], "kinds": [(k, links["kind"](k.kind)) for k in kinds]},
         {
             "key": "fees",
-            "svg": charts.histogram(
-                [(figures.short_band_label(b), b.programmes) for b in found.fee_bands],
-                title=_("Programmes by monthly fee (thousand ₫)"),
-                link=[links["fee_bands"]] * len(found.fee_bands) if links["fee_bands"] else None,
-            ),
+            "svg": svg["fees"],
             "url": links["fee_bands"],
             "link_label": _("Compare the fees of each kind"),
         },
         {
             "key": "consents",
-            "svg": charts.stacked_bar(
-                [
-                    (_("Consent given"), total.consents_given),
-                    (_("Declined"), total.consents_declined),
-                    (_("Withdrawn"), total.consents_withdrawn),
-                ],
-                title=_("Families' answers in the period"),
-            ),
+            "svg": svg["consents"],
             "url": links["consents"],
             "link_label": _("See the programmes and their families' answers"),
         },
@@ -406,11 +396,7 @@ def dashboard_charts(found: figures.Figures, links: dict) -> list[dict]:
         drawn.append(
             {
                 "key": "complaints",
-                "svg": charts.bar_chart(
-                    [(c.label, c.open + c.closed) for c in categories],
-                    title=_("Complaints filed in the period, by category"),
-                    link=[links["category"](c.category) for c in categories],
-                ),
+                "svg": svg["complaints"],
                 "categories": [(c, links["category"](c.category)) for c in categories],
             }
         )

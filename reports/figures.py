@@ -193,7 +193,9 @@ COUNTS = [
 ]
 
 
-def compute(schools, period: Period, *, per_school: bool = False, user=None) -> Figures:
+def compute(
+    schools, period: Period, *, per_school: bool = False, user=None, published: bool = False
+) -> Figures:
     """The figures for `schools` (a queryset of School, already limited to the user's scope)
     in `period`. `per_school` also fills `by_school` (the report's annex).
 
@@ -203,11 +205,15 @@ def compute(schools, period: Period, *, per_school: bool = False, user=None) -> 
     and a People's Committee, those of the schools whose programmes each decides on),
     inspections to those the user may know of (an unannounced one is hidden from the school
     until it starts), and the risk signals to what the user may know. Without it, everything
-    about the schools counts (a city report, the benchmark)."""
+    about the schools counts (a city report, the benchmark).
+
+    `published`: the figures go into a document read beyond the authority (schools,
+    committees): an unannounced inspection that has not started is not counted, whoever
+    asks, so that a report never announces it."""
     school_rows, levels, areas = _school_rows(schools)
     scope = _scope(schools, list(school_rows))
     complaints = _complaints(scope, period, user)
-    counts = _per_school(scope, period, user, complaints)
+    counts = _per_school(scope, period, user, complaints, published)
     total = Row(key="", label="")
     by_area: dict[int, Row] = {}
     by_level: dict[str, Row] = {}
@@ -240,7 +246,9 @@ def compute(schools, period: Period, *, per_school: bool = False, user=None) -> 
     return figures
 
 
-def _per_school(scope, period: Period, user, complaints) -> dict[int, dict[str, int]]:
+def _per_school(
+    scope, period: Period, user, complaints, published: bool = False
+) -> dict[int, dict[str, int]]:
     """Every count of a Row, by school id: one grouped query per source."""
     year = period.school_year
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -259,7 +267,7 @@ def _per_school(scope, period: Period, user, complaints) -> dict[int, dict[str, 
         add(school_id, risk_signals=n)
     for row in complaints:
         add(row["school_id"], complaints_open=row["open"], complaints_closed=row["closed"])
-    for row in _inspections(scope, period, user):
+    for row in _inspections(scope, period, user, published):
         add(row.pop("school_id"), **row)
     return counts
 
@@ -493,7 +501,7 @@ def _complaints(scope, period: Period, user) -> list[dict]:
     )
 
 
-def _inspections(scope, period: Period, user) -> list[dict]:
+def _inspections(scope, period: Period, user, published: bool = False) -> list[dict]:
     """Inspections started in the period (or, not started yet, planned to start in it), per
     school; the closed among them; their findings; their corrective actions not accepted
     yet, and those of them still to do past their deadline (as `CorrectiveAction.is_overdue`
@@ -501,6 +509,10 @@ def _inspections(scope, period: Period, user) -> list[dict]:
     inspections, findings and actions are a tree, so each action is one row of the join."""
     start, end = _local_bounds(period.date_from, period.date_to)
     inspections = Inspection.objects.all() if user is None else policy.visible(user, Inspection)
+    if published:
+        inspections = inspections.exclude(
+            kind=Inspection.Kind.UNANNOUNCED, status=Inspection.Status.PLANNED
+        )
     in_period = Q(started_at__gte=start, started_at__lt=end) | Q(
         started_at__isnull=True,
         planned_start__gte=period.date_from,

@@ -37,6 +37,15 @@ class IssuedDocument(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The inspection a conclusion concludes: one conclusion per inspection.
+    inspection = models.ForeignKey(
+        "inspections.Inspection",
+        verbose_name=_("inspection"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     checksum = models.CharField(_("SHA-256 checksum"), max_length=64)
     size = models.PositiveIntegerField(_("size (bytes)"))
     file = models.FileField(_("file"), upload_to="documents/%Y/", max_length=200)
@@ -52,6 +61,16 @@ class IssuedDocument(models.Model):
             models.CheckConstraint(
                 condition=Q(checksum__regex=r"^[0-9a-f]{64}$"), name="document_checksum_hex"
             ),
+            models.UniqueConstraint(
+                fields=["inspection"],
+                condition=Q(kind=DocumentKind.CONCLUSION),
+                name="document_one_conclusion_per_inspection",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=DocumentKind.CONCLUSION, inspection__isnull=False)
+                | (~Q(kind=DocumentKind.CONCLUSION) & Q(inspection=None)),
+                name="document_conclusion_names_inspection",
+            ),
         ]
 
     def __str__(self):
@@ -59,7 +78,8 @@ class IssuedDocument(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"{self.number}/{self.symbol}"
+        """ "05/BC-SGDĐT": numbers below 10 with a leading zero (Decree 30)."""
+        return f"{self.number:02d}/{self.symbol}"
 
 
 class ReportJob(models.Model):

@@ -5,12 +5,15 @@ import hashlib
 import hmac
 import re
 
+from axes.helpers import get_client_ip_address
 from django import forms
 from django.conf import settings
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from inspections import complaints
 from partnerships.models import Programme
 from schools.models import Activity, School, StaffMember
 from tutoring.models import OutsideTutoringDeclaration, TutoringClass
@@ -108,19 +111,55 @@ def verify_lookup(request):
     return render(request, "reports/verify.html", {"document": None, "asked": False})
 
 
+# What a verification request may weigh: the largest document, and room for the form.
+VERIFY_MAX_BODY = 64 * 1024
+
+
+def verify_limit() -> complaints.Limit:
+    """Comparisons from one address share the complaint lookups' pace: a file is hashed
+    each time, and codes should not be guessed in bulk."""
+    return complaints.Limit(
+        "verify",
+        settings.COMPLAINT_LOOKUP_LIMIT,
+        settings.COMPLAINT_LOOKUP_WINDOW_MINUTES * 60,
+    )
+
+
+@csrf_exempt  # checked by `_verify`, once the size is known: no huge body is read first
 def verify(request, code):
     """What the portal issued under this code; and whether a given PDF is that document."""
+    if request.method == "POST":
+        size = request.META.get("CONTENT_LENGTH") or "0"
+        if not size.isdigit() or int(size) > settings.REPORT_PDF_MAX_BYTES + VERIFY_MAX_BODY:
+            response = render(request, "reports/verify.html", {"too_large": True, "asked": True})
+            response.status_code = 413
+            return response
+    return _verify(request, code)
+
+
+@csrf_protect
+def _verify(request, code):
     document = IssuedDocument.objects.filter(code=documents.normalise_code(code)).first()
     if document is None:
         response = render(request, "reports/verify.html", {"document": None, "asked": True})
         response.status_code = 404
         return response
+    status = 200
     form = VerifyForm(request.POST or None, request.FILES or None)
     match = None
-    if request.method == "POST" and form.is_valid():
-        match = hmac.compare_digest(form.digest(), document.checksum)
+    if request.method == "POST":
+        try:
+            complaints.take(verify_limit(), get_client_ip_address(request))
+        except complaints.Throttled as error:
+            form = VerifyForm()
+            form.throttled = error.message
+            status = 429
+        else:
+            if form.is_valid():
+                match = hmac.compare_digest(form.digest(), document.checksum)
     return render(
         request,
         "reports/verify.html",
         {"document": document, "form": form, "match": match, "asked": True},
+        status=status,
     )

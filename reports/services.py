@@ -3,6 +3,7 @@
 The task is queued once the request is committed; with the default in-process backend it
 runs then, in the same process; with the database backend a worker picks it up."""
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -20,11 +21,28 @@ from schools.models import AdministrativeUnit, School
 from .models import DocumentKind, IssuedDocument, ReportJob
 from .tasks import generate_report
 
+logger = logging.getLogger(__name__)
+
 Status = ReportJob.Status
 
 
 def _enqueue(job: ReportJob) -> None:
-    transaction.on_commit(lambda: generate_report.enqueue(job.pk))
+    """Queue the job's task once the request is committed. If the queue cannot take it, the
+    job is failed at once with a message, so that it can be retried, rather than waiting
+    for a task that will never come."""
+
+    def enqueue():
+        try:
+            generate_report.enqueue(job.pk)
+        except Exception:
+            logger.exception("Could not queue report job %s", job.pk)
+            ReportJob.objects.filter(pk=job.pk, status=Status.QUEUED).update(
+                status=Status.FAILED,
+                error=_("The report could not be queued. Try again."),
+                finished_at=timezone.now(),
+            )
+
+    transaction.on_commit(enqueue)
 
 
 def may_issue_conclusion(user, inspection: Inspection) -> bool:
@@ -100,16 +118,28 @@ def report_request(*, actor, job: ReportJob) -> ReportJob:
 
 
 def fail_stale(jobs) -> int:
-    """Mark as failed the jobs among `jobs` that have been running for longer than any
-    report can take: their worker stopped (restarted, killed) without recording an outcome.
-    The user then sees the failure and may try again, rather than a report "being made"
-    for ever."""
-    limit = timezone.now() - timedelta(seconds=3 * settings.REPORT_PDF_MAX_SECONDS)
-    return jobs.filter(status=Status.RUNNING, started_at__lt=limit).update(
+    """Mark as failed the jobs among `jobs` that will not finish: running for longer than
+    any report can take (their worker stopped without recording an outcome), or waiting
+    for a day (no worker takes them). The user then sees the failure and may try again,
+    rather than a report "being made" for ever."""
+    now = timezone.now()
+    stopped = jobs.filter(
+        status=Status.RUNNING,
+        started_at__lt=now - timedelta(seconds=3 * settings.REPORT_PDF_MAX_SECONDS),
+    ).update(
         status=Status.FAILED,
         error=_("The report stopped before it was finished. Try again."),
-        finished_at=timezone.now(),
+        finished_at=now,
     )
+    waited = jobs.filter(status=Status.QUEUED, requested_at__lt=now - timedelta(days=1)).update(
+        status=Status.FAILED,
+        error=_(
+            "The report waited a day without being made. Try again; if it waits again, "
+            "tell the portal's administrators."
+        ),
+        finished_at=now,
+    )
+    return stopped + waited
 
 
 @transaction.atomic

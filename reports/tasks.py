@@ -45,6 +45,8 @@ def run(job_id: int) -> None:
 
     try:
         document = builders.build(job, progress)
+        # A conclusion asked for again is the same document: delivered, not issued anew.
+        issued_now = not document.jobs.exists()
     except Exception as error:
         logger.exception("Report job %s failed", job.pk)
         if isinstance(error, PdfTooLarge):
@@ -68,7 +70,7 @@ def run(job_id: int) -> None:
         )
         audit_record(
             actor=job.requested_by,
-            action="document_issue",
+            action="document_issue" if issued_now else "document_deliver",
             obj=document,
             summary=f"{document.reference} {document.title}"[:200],
         )

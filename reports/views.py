@@ -110,6 +110,7 @@ def conclusion_pdf(request, pk):
         actor=request.user,
         job=ReportJob(kind=DocumentKind.CONCLUSION, inspection=inspection),
     )
+    job.refresh_from_db()  # the in-process backend may have made it already
     if job.status == Status.DONE:
         messages.success(request, _("The official PDF of the conclusion is ready."))
     return redirect("reports:job_detail", job.pk)

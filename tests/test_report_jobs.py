@@ -16,6 +16,7 @@ from django_tasks.signals import task_finished
 
 from accounts.models import AuditEvent
 from reports import builders, services, tasks
+from reports.documents import abbreviation
 from reports.models import DocumentKind, IssuedDocument, ReportJob
 
 from .conftest import client_for
@@ -50,7 +51,7 @@ def fake_pdf(monkeypatch):
     """Documents laid out as a few bytes: for what does not depend on the layout."""
 
     def render(template, context):
-        return f"%PDF-1.7 {template} {context['number']}/{context['symbol']}".encode(), []
+        return f"%PDF-1.7 {template} {context['reference']}".encode(), []
 
     monkeypatch.setattr("reports.documents.render_pdf", render)
 
@@ -449,7 +450,7 @@ def test_the_team_head_issues_the_conclusion_once_and_the_school_gets_the_same(w
     assert job.status == Status.DONE
     document = job.document
     assert document.kind == DocumentKind.CONCLUSION
-    assert document.reference == "1/KL-SGDĐT"
+    assert document.reference == "01/KL-SGDĐT"
     assert document.issued_by == world.inspector
 
     # Now the head asks, and gets the very same document.
@@ -473,7 +474,7 @@ def test_the_authority_issues_the_conclusion(world, fake_pdf):
     job = ReportJob.objects.get()
     assert job.status == Status.DONE
     # Issued on behalf of the team head who signed it, by the Department's clerk.
-    assert job.document.reference == "1/KL-SGDĐT"
+    assert job.document.reference == "01/KL-SGDĐT"
     assert job.document.issued_by == world.department
 
 
@@ -523,26 +524,26 @@ def test_documents_are_numbered_in_sequence_for_each_issuer(world, fake_pdf):
             date_to=world.year.start.replace(month=month, day=30),
         )
         references.append(job.document.reference)
-    assert references == ["1/BC-SGDĐT", "2/BC-SGDĐT", "3/BC-SGDĐT"]
+    assert references == ["01/BC-SGDĐT", "02/BC-SGDĐT", "03/BC-SGDĐT"]
     # The same request again, once done, is a new document with the next number.
     again = request_report(world.department, kind=DocumentKind.CITY, school_year=world.year)
-    assert again.document.reference == "4/BC-SGDĐT"
+    assert again.document.reference == "04/BC-SGDĐT"
 
     area = request_report(
         world.committee, kind=DocumentKind.AREA, unit=world.area_a, school_year=world.year
     )
-    assert area.document.number == 1 and area.document.reference == "1/BC-UBND"
+    assert area.document.number == 1 and area.document.reference == "01/BC-UBND"
     school = request_report(
         world.principal, kind=DocumentKind.SCHOOL, school=world.school_a, school_year=world.year
     )
     assert school.document.number == 1
-    assert school.document.reference == f"1/BC-{world.school_a.moet_code}"
+    assert school.document.reference == f"01/BC-{abbreviation(world.school_a.name)}"
     # A conclusion counts apart from the reports.
     conclusion = issue_conclusion(world, concluded(world))
-    assert conclusion.document.reference == "1/KL-SGDĐT"
+    assert conclusion.document.reference == "01/KL-SGDĐT"
     # The printed number is the stored one.
     with conclusion.document.file.open("rb") as f:
-        assert b"1/KL-SGD" in f.read()
+        assert b"01/KL-SGD" in f.read()
     assert len({d.code for d in IssuedDocument.objects.all()}) == IssuedDocument.objects.count()
 
 

@@ -156,7 +156,9 @@ def diacritic_school(world):
 # --- 1. The text and fonts of each kind of PDF ----------------------------------------------
 
 
-def assert_official_document(job: ReportJob, tmp_path, *, symbol: str) -> str:
+def assert_official_document(
+    job: ReportJob, tmp_path, *, symbol: str, place: str = "Hải Phòng"
+) -> str:
     """The job made a document whose text reads as an official Vietnamese document, with
     its number, date and verification code, in embedded fonts; its flattened text."""
     assert job.status == ReportJob.Status.DONE, job.error
@@ -167,8 +169,9 @@ def assert_official_document(job: ReportJob, tmp_path, *, symbol: str) -> str:
     text = flat(pdf_text(data, tmp_path))
     assert NATIONAL_TITLE in text
     assert MOTTO in text
-    assert f"Số: 1/{symbol}" in text
-    assert f"Hải Phòng, {vietnamese_date(timezone.localdate())}" in text
+    assert f"Số: 01/{symbol}" in text
+    # Where the issuing agency sits: the city, or a committee's own ward.
+    assert f"{place}, {vietnamese_date(timezone.localdate())}" in text
     assert document.code in text
     fonts = pdf_fonts(data, tmp_path)
     assert fonts, "the PDF names no font"
@@ -179,7 +182,7 @@ def assert_official_document(job: ReportJob, tmp_path, *, symbol: str) -> str:
 def test_the_city_report_reads_in_vietnamese(world, diacritic_school, tmp_path):
     job = request_report(world.department, kind=DocumentKind.CITY, school_year=world.year)
     text = assert_official_document(job, tmp_path, symbol="BC-SGDĐT")
-    assert job.document.reference == "1/BC-SGDĐT"
+    assert job.document.reference == "01/BC-SGDĐT"
     assert "SỞ GIÁO DỤC VÀ ĐÀO TẠO" in text
     # The annex lists each school of the city, the far city's school not among them.
     assert DIACRITIC_SCHOOL in text
@@ -192,7 +195,7 @@ def test_the_area_report_reads_in_vietnamese(world, diacritic_school, tmp_path):
     job = request_report(
         world.committee, kind=DocumentKind.AREA, unit=world.area_a, school_year=world.year
     )
-    text = assert_official_document(job, tmp_path, symbol="BC-UBND")
+    text = assert_official_document(job, tmp_path, symbol="BC-UBND", place="Hồng Bàng")
     # The committee issues it (its name wraps in the narrow agency column).
     assert job.document.issuer == "ỦY BAN NHÂN DÂN PHƯỜNG HỒNG BÀNG"
     assert squash("ỦY BAN NHÂN DÂN PHƯỜNG") in squash(text)

@@ -346,13 +346,14 @@ SCHOOLS = [
                merged_into="thcs.anduong"),
 ]
 
-# Department, inspector and one committee user per current ward or commune.
+# Department, inspector and one committee user per current ward or commune, with the
+# position their official documents are signed under.
 OFFICIALS = [
-    ("so.gddt", "Nguyễn Thị Thanh Hương", Role.DEPARTMENT, PROVINCE_CODE),
-    ("thanhtra", "Trần Văn Dũng", Role.INSPECTOR, PROVINCE_CODE),
-    ("ubnd.hongbang", "Đỗ Thị Mai", Role.COMMITTEE, "31001"),
-    ("ubnd.lechan", "Phạm Quốc Việt", Role.COMMITTEE, "31002"),
-    ("ubnd.anduong", "Bùi Văn Toàn", Role.COMMITTEE, "31003"),
+    ("so.gddt", "Nguyễn Thị Thanh Hương", Role.DEPARTMENT, PROVINCE_CODE, "Phó Giám đốc"),
+    ("thanhtra", "Trần Văn Dũng", Role.INSPECTOR, PROVINCE_CODE, "Thanh tra viên"),
+    ("ubnd.hongbang", "Đỗ Thị Mai", Role.COMMITTEE, "31001", "Phó Chủ tịch"),
+    ("ubnd.lechan", "Phạm Quốc Việt", Role.COMMITTEE, "31002", "Phó Chủ tịch"),
+    ("ubnd.anduong", "Bùi Văn Toàn", Role.COMMITTEE, "31003", "Chủ tịch"),
 ]
 
 # The parent with an account: a mother whose two children are in two schools.
@@ -1445,11 +1446,12 @@ class DemoCity:
                 merged_into_id=merged_into.pk if merged_into else None,
             )
 
-    def user(self, username, full_name, *, phone="", is_staff=False, is_superuser=False):
+    def user(self, username, full_name, *, phone="", is_staff=False, is_superuser=False,
+             position=""):
         return upsert(
             User, {"username": username}, full_name=full_name,
             email=f"{username}@{EMAIL_DOMAIN}", phone=phone, password=self.password,
-            is_active=True, is_staff=is_staff, is_superuser=is_superuser,
+            is_active=True, is_staff=is_staff, is_superuser=is_superuser, position=position,
         )
 
     def grant(self, user, role, *, unit=None, school=None, position=""):
@@ -1479,9 +1481,9 @@ class DemoCity:
 
     def officials(self):
         units = {u.code: u for u in [self.province, *self.areas.values()]}
-        for username, full_name, role, unit_code in OFFICIALS:
+        for username, full_name, role, unit_code, position in OFFICIALS:
             user = self.user(username, full_name, phone=self.phone(),
-                             is_staff=role == Role.DEPARTMENT)
+                             is_staff=role == Role.DEPARTMENT, position=position)
             # role_grant gives department officials the admin and its model permissions.
             self.grant(user, role, unit=units[unit_code])
 
