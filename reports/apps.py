@@ -7,6 +7,6 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
-        from . import access
+        from . import access, checks  # noqa: F401 (checks register themselves)
 
         access.register()

@@ -30,9 +30,25 @@ def test_check_deploy_is_clean_with_only_the_production_essentials():
         DEBUG="False",
         SECRET_KEY="k" * 20 + "a-long-random-production-secret-1234567890",
         ALLOWED_HOSTS="portal.example.vn",
+        SITE_URL="https://portal.example.vn",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_wants_the_public_address_printed_on_documents():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="False",
+        SECRET_KEY="k" * 20 + "a-long-random-production-secret-1234567890",
+        ALLOWED_HOSTS="portal.example.vn",
+        SITE_URL="http://127.0.0.1:8000",
+    )
+    assert result.returncode != 0
+    assert "reports.W001" in result.stderr + result.stdout
 
 
 def test_production_refuses_to_start_without_a_secret_key():
