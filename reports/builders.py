@@ -44,7 +44,9 @@ def _recipients(job: ReportJob, issuer: documents.Issuer) -> list[str]:
         if job.kind == DocumentKind.CITY:
             recipients.append(_("The People's Committees of the wards and communes"))
     if job.kind == DocumentKind.AREA and issuer.kind == IssuerKind.DEPARTMENT:
-        recipients.append(_("People's Committee of %(unit)s") % {"unit": job.unit.name})
+        recipients.append(
+            _("People's Committee of %(unit)s") % {"unit": documents.in_text(job.unit)}
+        )
     if job.kind == DocumentKind.AREA:
         recipients.append(_("The schools of the area"))
     if job.kind == DocumentKind.SCHOOL and issuer.kind != IssuerKind.SCHOOL:

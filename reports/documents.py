@@ -81,6 +81,15 @@ def place_name(unit: AdministrativeUnit) -> str:
     return unit.name
 
 
+def in_text(unit: AdministrativeUnit) -> str:
+    """A unit's name within a sentence: its level word in lower case ("Ủy ban nhân dân
+    phường Hồng Bàng", "thành phố Hải Phòng")."""
+    for prefix in PLACE_PREFIXES:
+        if unit.name.startswith(prefix):
+            return prefix.lower() + unit.name.removeprefix(prefix)
+    return unit.name
+
+
 def date_parts(day) -> dict:
     """Day, month and year as Decree 30 writes them: a leading zero for days below 10 and
     for months 1 and 2 ("ngày 05 tháng 02 năm 2026", "ngày 15 tháng 11 năm 2026")."""
@@ -155,7 +164,7 @@ def managing_authority(school: School) -> str:
     """The school's managing authority, in running text."""
     if school.managed_by_department:
         return _("Department of Education and Training")
-    return _("People's Committee of %(unit)s") % {"unit": school.unit.name}
+    return _("People's Committee of %(unit)s") % {"unit": in_text(school.unit)}
 
 
 def issuer_for(user, *, school: School | None = None, unit=None) -> Issuer:
@@ -176,7 +185,7 @@ def issuer_for(user, *, school: School | None = None, unit=None) -> Issuer:
             key=f"unit:{own.pk}",
             parent="",
             name=_("PEOPLE'S COMMITTEE OF %(unit)s") % {"unit": own.name.upper()},
-            title=_("People's Committee of %(unit)s") % {"unit": own.name},
+            title=_("People's Committee of %(unit)s") % {"unit": in_text(own)},
             abbreviation="UBND",
             place=place_name(own),
             superior=department,
@@ -205,7 +214,7 @@ def issuer_for(user, *, school: School | None = None, unit=None) -> Issuer:
         title=department,
         abbreviation="SGDĐT",
         place=city,
-        superior=_("People's Committee of %(unit)s") % {"unit": province.name},
+        superior=_("People's Committee of %(unit)s") % {"unit": in_text(province)},
     )
 
 

@@ -260,3 +260,10 @@ def test_comparisons_from_one_address_are_limited(issued, settings):
 def test_the_comparison_form_still_needs_its_csrf_token(issued):
     client = Client(enforce_csrf_checks=True)
     assert client.post(verify_url(), {"checksum": issued.checksum}).status_code == 403
+
+
+def test_a_unit_in_running_text_has_its_level_word_in_lower_case():
+    assert documents.in_text(AdministrativeUnit(name="Phường Hồng Bàng")) == "phường Hồng Bàng"
+    assert documents.in_text(AdministrativeUnit(name="Thành phố Hải Phòng")) == (
+        "thành phố Hải Phòng"
+    )
