@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from accounts.models import Role
 from schools import policy
 
-from .models import IssuedDocument, ReportJob
+from .models import ReportJob
 
 # The authorities and the schools' heads see the figures of their scope and report on it.
 REPORT_ROLES = {Role.DEPARTMENT, Role.COMMITTEE, Role.PRINCIPAL}
@@ -22,12 +22,6 @@ def jobs(user) -> QuerySet[ReportJob]:
     return ReportJob.objects.filter(requested_by=user)
 
 
-def documents(user) -> QuerySet[IssuedDocument]:
-    if user.is_superuser:
-        return IssuedDocument.objects.all()
-    return IssuedDocument.objects.filter(issued_by=user)
-
-
 RULES = {
     "report.dashboard": _reporter,
     "report.request": _reporter,
@@ -35,5 +29,7 @@ RULES = {
 
 
 def register() -> None:
-    policy.SCOPES.update({ReportJob: jobs, IssuedDocument: documents})
+    # Documents are reached through their jobs (the requester's), or publicly by their
+    # verification code, which shows what was issued but never the file.
+    policy.SCOPES.update({ReportJob: jobs})
     policy.RULES.update(RULES)
