@@ -206,8 +206,8 @@ def test_the_download_is_the_issued_file_and_is_audited(world):
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")
     assert job.document.code in response["Content-Disposition"]
+    # Read to the end, the test client closes the file (and the request) itself.
     data = b"".join(response.streaming_content)
-    response.close()
     assert data.startswith(b"%PDF-")
     assert hashlib.sha256(data).hexdigest() == job.document.checksum
     assert len(data) == job.document.size
