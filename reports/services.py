@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -50,13 +51,10 @@ def may_issue_conclusion(user, inspection: Inspection) -> bool:
     whoever sees the inspection may have the same document."""
     if inspection.concluded_at is None or not policy.can(user, "inspection.view", inspection):
         return False
-    issued = IssuedDocument.objects.filter(
-        jobs__inspection=inspection, kind=DocumentKind.CONCLUSION
-    ).exists()
     return (
-        issued
+        IssuedDocument.objects.filter(inspection=inspection).exists()
         or policy.can(user, "inspection.sign", inspection)
-        or (policy.can(user, "inspection.manage", inspection))
+        or policy.can(user, "inspection.manage", inspection)
     )
 
 
@@ -97,6 +95,9 @@ def report_request(*, actor, job: ReportJob) -> ReportJob:
         job.school_year.start <= job.date_from <= job.date_to <= job.school_year.end
     ):
         raise ValidationError({"date_to": _("The dates must lie within the school year.")})
+    # One user's requests one at a time, so that two clicks at once cannot both miss the
+    # waiting request below.
+    get_user_model().objects.select_for_update().filter(pk=actor.pk).first()
     same = ReportJob.objects.filter(
         requested_by=actor,
         kind=job.kind,
