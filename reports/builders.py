@@ -30,7 +30,7 @@ def _period(job: ReportJob) -> figures.Period:
 def _schools(job: ReportJob):
     schools = policy.visible(job.requested_by, School)
     if job.kind == DocumentKind.AREA:
-        schools = schools.filter(unit__path__startswith=job.unit.path)
+        schools = figures.in_area(schools, job.unit)
     elif job.kind == DocumentKind.SCHOOL:
         schools = schools.filter(pk=job.school_id)
     return schools.filter(is_active=True)

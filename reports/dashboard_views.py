@@ -9,13 +9,11 @@ that list understands (``figure_links``).
 
 import re
 from dataclasses import dataclass, field
-from functools import reduce
-from operator import or_
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -62,22 +60,6 @@ def _url(name: str, *args, **query) -> str:
     return f"{address}?{urlencode(query)}" if query else address
 
 
-def area_paths(unit: AdministrativeUnit) -> set[str]:
-    """The paths of ``unit`` and of every unit merged into it: a commune formed by a merger
-    keeps the schools still recorded under its predecessors (as ``figures`` counts them in
-    it). One query per generation of mergers, whatever the number of schools."""
-    paths, frontier = {unit.path}, [unit.pk]
-    while frontier:
-        found = list(
-            AdministrativeUnit.objects.filter(successor_id__in=frontier)
-            .exclude(path__in=paths)
-            .values_list("pk", "path")
-        )
-        paths |= {path for _pk, path in found}
-        frontier = [pk for pk, _path in found]
-    return paths
-
-
 def dashboard_scope(request) -> Scope:
     """The schools of the user's scope, narrowed by ``?area=`` and ``?level=``. An area
     outside the scope (or not a unit id at all) is a 404, as everywhere in the portal."""
@@ -94,8 +76,7 @@ def dashboard_scope(request) -> Scope:
         if not re.fullmatch(r"[0-9]{1,9}", area):
             raise Http404
         scope.area = policy.get_object_or_404(user, AdministrativeUnit, pk=int(area))
-        under = (Q(unit__path__startswith=path) for path in area_paths(scope.area))
-        scope.schools = scope.schools.filter(reduce(or_, under))
+        scope.schools = figures.in_area(scope.schools, scope.area)
     level = request.GET.get("level", "")
     if level in SchoolLevel.values:
         scope.level = level

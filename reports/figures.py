@@ -25,6 +25,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import reduce
+from operator import or_
 
 from django.db.models import Count, F, Q
 from django.utils import formats, timezone
@@ -276,6 +278,29 @@ def _add(target: Row, school: Row) -> None:
     target.schools += school.schools
     for name in COUNTS:
         setattr(target, name, getattr(target, name) + getattr(school, name))
+
+
+def area_paths(unit: AdministrativeUnit) -> set[str]:
+    """The paths of ``unit`` and of every unit merged into it: a commune formed by a merger
+    keeps the schools still recorded under its predecessors (as ``figures`` counts them in
+    it). One query per generation of mergers, whatever the number of schools."""
+    paths, frontier = {unit.path}, [unit.pk]
+    while frontier:
+        found = list(
+            AdministrativeUnit.objects.filter(successor_id__in=frontier)
+            .exclude(path__in=paths)
+            .values_list("pk", "path")
+        )
+        paths |= {path for _pk, path in found}
+        frontier = [pk for pk, _path in found]
+    return paths
+
+
+def in_area(schools, unit: AdministrativeUnit):
+    """`schools` within `unit`, with those still recorded under units merged into it."""
+    return schools.filter(
+        reduce(or_, (Q(unit__path__startswith=path) for path in area_paths(unit)))
+    )
 
 
 def limited_to(user):

@@ -18,6 +18,7 @@ from reports.documents import Issuer, IssuerKind
 from reports.models import DocumentKind, IssuedDocument, ReportJob
 from schools.models import AdministrativeUnit, School
 
+from .factories import SchoolFactory, UnitFactory
 from .test_complaints import file_complaint
 from .test_inspections import order
 from .test_reports import (
@@ -267,3 +268,22 @@ def test_a_unit_in_running_text_has_its_level_word_in_lower_case():
     assert documents.in_text(AdministrativeUnit(name="Thành phố Hải Phòng")) == (
         "thành phố Hải Phòng"
     )
+
+
+def test_an_area_report_counts_the_schools_of_units_merged_into_the_area(world, monkeypatch):
+    old = UnitFactory(code="31990", name="Quận cũ", level="district", parent=world.province)
+    AdministrativeUnit.objects.filter(pk=old.pk).update(successor=world.area_a)
+    merged = SchoolFactory(name="Trường Tiểu học Sáp Nhập", unit=old)
+    counted = []
+    compute = figures.compute
+
+    def spy(schools, *args, **kwargs):
+        counted.extend(schools.values_list("pk", flat=True))
+        return compute(schools, *args, **kwargs)
+
+    monkeypatch.setattr("reports.builders.figures.compute", spy)
+    job = request_report(
+        world.department, kind=DocumentKind.AREA, unit=world.area_a, school_year=world.year
+    )
+    assert job.status == Status.DONE, job.error
+    assert merged.pk in counted and world.school_a.pk in counted
