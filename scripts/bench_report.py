@@ -4,7 +4,7 @@ schools of 1,000 students), analysed; then the report a Department official asks
 /reports/ (a ``ReportJob`` of the whole city over the school year, through
 ``reports.services.report_request``), made by ``reports.tasks.run`` as a worker makes it:
 the figures (``reports.figures.compute``), the charts, the template, WeasyPrint's layout and
-the PDF. The goal (issue 8): "A city report over seed_scale --schools 1000 data is produced in
+the PDF. The goal (issue 7): "A city report over seed_scale --schools 1000 data is produced in
 under 30 seconds with a query count that does not grow with the number of schools".
 
     make bench        (or: .venv/bin/python scripts/bench_report.py [--sizes 100,1000]
