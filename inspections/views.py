@@ -387,9 +387,8 @@ def inspection_detail(request, pk):
         "manages": manages,
         "transitions": transitions,
         "may_conclude": may_conclude,
-        # The official PDF of the conclusion is issued by the team's head or the authority.
-        "may_issue_pdf": inspection.concluded_at is not None
-        and (manages or policy.can(user, "inspection.sign", inspection)),
+        # The official PDF of the conclusion (a rule of the reports app).
+        "may_issue_pdf": policy.can(user, "inspection.official_pdf", inspection),
         "may_edit": manages and inspection.status == Status.PLANNED,
         "checklist": checklist,
         "known": known_about(inspection) if sees_checklist else None,

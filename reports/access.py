@@ -22,9 +22,18 @@ def jobs(user) -> QuerySet[ReportJob]:
     return ReportJob.objects.filter(requested_by=user)
 
 
+def _may_issue_conclusion(user, inspection) -> bool:
+    from .services import may_issue_conclusion  # services import the tasks, loaded later
+
+    return inspection is not None and may_issue_conclusion(user, inspection)
+
+
 RULES = {
     "report.dashboard": _reporter,
     "report.request": _reporter,
+    # The official PDF of a concluded inspection (issued by its team's head or authority,
+    # then the same document for whoever sees the inspection).
+    "inspection.official_pdf": _may_issue_conclusion,
 }
 
 

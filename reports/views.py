@@ -104,7 +104,7 @@ def job_retry(request, pk):
 def conclusion_pdf(request, pk):
     """The official PDF of a concluded inspection: issued once, then the same document."""
     inspection = policy.get_object_or_404(request.user, Inspection, pk=pk)
-    if not services.may_issue_conclusion(request.user, inspection):
+    if not policy.can(request.user, "inspection.official_pdf", inspection):
         raise PermissionDenied
     job = services.report_request(
         actor=request.user,

@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -18,6 +19,7 @@ from reports.documents import Issuer, IssuerKind
 from reports.models import DocumentKind, IssuedDocument, ReportJob
 from schools.models import AdministrativeUnit, School
 
+from .conftest import client_for
 from .factories import SchoolFactory, UnitFactory
 from .test_complaints import file_complaint
 from .test_inspections import order
@@ -287,3 +289,23 @@ def test_an_area_report_counts_the_schools_of_units_merged_into_the_area(world, 
     )
     assert job.status == Status.DONE, job.error
     assert merged.pk in counted and world.school_a.pk in counted
+
+
+def test_the_head_gets_the_official_pdf_button_once_the_conclusion_is_issued(world, monkeypatch):
+    monkeypatch.setattr("reports.documents.render_pdf", lambda t, c: (b"%PDF-1.7 x", []))
+    inspection = concluded(world)
+    page = reverse("inspections:inspection_detail", args=[inspection.pk])
+    button = reverse("reports:conclusion_pdf", args=[inspection.pk])
+    head = client_for(world.principal)
+    team_head = client_for(world.inspector)
+    assert button in team_head.get(page).text
+    assert button not in head.get(page).text
+    assert head.post(button).status_code == 403
+
+    issued = issue_conclusion(world, inspection).document
+    assert button in head.get(page).text
+    with committed():
+        response = head.post(button)
+    assert response.status_code == 302
+    assert ReportJob.objects.get(requested_by=world.principal).document == issued
+    assert IssuedDocument.objects.count() == 1
