@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the portal needs beyond Python: Pango (WeasyPrint), fonts with Vietnamese glyphs,
-# gettext (compiled translations) and, with --browser, Chromium (browser tests). Installed
-# with apt-get when we are root; otherwise named in a clear error.
+# gettext (compiled translations) and, with --browser, what the tests use: Chromium and
+# poppler-utils (pdftotext, to read the PDFs). Installed with apt-get when we are root;
+# otherwise named in a clear error.
 set -euo pipefail
 
 need=()
@@ -11,6 +12,8 @@ dpkg -s fonts-liberation >/dev/null 2>&1 || need+=(fonts-liberation)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
 if [ "${1:-}" = "--browser" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
+  # The tests read the PDFs the portal issues with pdftotext and pdffonts.
+  command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 fi
 
 [ ${#need[@]} -eq 0 ] && exit 0
