@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import policy
 from .models import AdministrativeUnit, ConsentEvent, MainSession, SchoolLevel, Term, Weekday
+from .models.registry import fold
 from .uploads import validate_scan
 
 IMPORT_EXTENSIONS = {".xlsx", ".csv"}
@@ -72,7 +73,9 @@ class SchoolFilterForm(forms.Form):
     def filter(self, schools):
         data = self.cleaned_data
         if data.get("q"):
-            schools = schools.filter(Q(name__icontains=data["q"]) | Q(moet_code__iexact=data["q"]))
+            schools = schools.filter(
+                Q(search_name__contains=fold(data["q"])) | Q(moet_code__iexact=data["q"])
+            )
         if data.get("level"):
             schools = schools.filter(level=data["level"])
         if data.get("unit"):

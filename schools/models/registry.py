@@ -1,3 +1,5 @@
+import unicodedata
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -109,6 +111,33 @@ LEVEL_GRADES = {
 }
 
 
+def fold(text: str) -> str:
+    """Lower case without diacritics, so that "truong hong bang" finds "Trường Hồng Bàng"
+    on every database (SQLite has no unaccent)."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return " ".join(bare.split())
+
+
+class SchoolQuerySet(models.QuerySet):
+    """Keeps ``search_name`` in step with ``name`` on the bulk paths (imports, seed_scale),
+    which skip ``save()``."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for school in objs:
+            school.search_name = fold(school.name)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        if "name" in fields:
+            for school in objs:
+                school.search_name = fold(school.name)
+            fields = [*fields, "search_name"]
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
 class School(models.Model):
     class Ownership(models.TextChoices):
         PUBLIC = "public", _("Public")
@@ -116,6 +145,8 @@ class School(models.Model):
 
     moet_code = models.CharField(_("school code (MOET)"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    # The name folded for searching (``fold``); set on every save.
+    search_name = models.CharField(max_length=200, editable=False, default="", db_index=True)
     level = models.CharField(_("level"), max_length=20, choices=SchoolLevel.choices)
     ownership = models.CharField(
         _("ownership"), max_length=12, choices=Ownership.choices, default=Ownership.PUBLIC
@@ -151,6 +182,8 @@ class School(models.Model):
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = SchoolQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("school")
         verbose_name_plural = _("schools")
@@ -175,6 +208,12 @@ class School(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_name = fold(self.name)
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_name"}
+        super().save(*args, **kwargs)
 
     @property
     def managed_by_department(self) -> bool:
