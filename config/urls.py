@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
+from public import views as public_views
+
 admin.site.site_header = _("Tutoring and partnerships portal")
 admin.site.site_title = _("Administration")
 
@@ -13,7 +15,8 @@ urlpatterns = [
     path("", include("inspections.urls")),
     path("", include("reports.urls")),
     path("accounts/", include("accounts.urls")),
-    path("public/", include("reports.public_urls")),
+    path("public/", include("public.urls")),
+    path("robots.txt", public_views.robots, name="robots"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

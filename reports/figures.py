@@ -363,7 +363,7 @@ def _school_rows(schools):
     0 for a closed or merged one, whose past figures still count), each school's level
     and each school's area, by school id. Two queries: the schools, and the units."""
     found = list(schools.order_by().values("pk", "name", "level", "is_active", "unit_id"))
-    areas = _areas({s["pk"]: s["unit_id"] for s in found})
+    areas = areas_of({s["pk"]: s["unit_id"] for s in found})
     rows = {
         s["pk"]: Row(
             key=s["pk"],
@@ -384,7 +384,7 @@ def _level_label(level: str) -> str:
         return level
 
 
-def _areas(unit_of: dict[int, int]) -> dict[int, AdministrativeUnit]:
+def areas_of(unit_of: dict[int, int]) -> dict[int, AdministrativeUnit]:
     """The area of each school (school id -> unit): the unit one level below the deepest
     unit that holds every school of the scope. For the city, its communes (or districts,
     under three-tier government); for a committee whose area has sub-units, the sub-units;

@@ -1,5 +1,5 @@
-"""Pages for the public, without signing in: what a school offers, and whether a document
-is one the portal issued. Never any student data."""
+"""The public's check of a document: whether it is one the portal issued (the rest of the
+public pages are in ``public``)."""
 
 import hashlib
 import hmac
@@ -8,61 +8,14 @@ import re
 from axes.helpers import get_client_ip_address
 from django import forms
 from django.conf import settings
-from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from inspections import complaints
-from partnerships.models import Programme
-from schools.models import Activity, School, StaffMember
-from tutoring.models import OutsideTutoringDeclaration, TutoringClass
 
 from . import documents
 from .models import IssuedDocument
-
-PUBLIC_STATUSES = [Activity.Status.OPEN, Activity.Status.SUSPENDED]
-
-
-def school(request, pk):
-    school = get_object_or_404(School.objects.select_related("unit", "head"), pk=pk)
-    classes = (
-        TutoringClass.objects.filter(school=school, status__in=PUBLIC_STATUSES)
-        .select_related("subject")
-        .prefetch_related(
-            "slots", Prefetch("teachers", queryset=StaffMember.objects.select_related("user"))
-        )
-        .order_by("grade", "subject__name", "id")
-    )
-    # The list the head chose to publish: who tutors outside, what, where and when. No
-    # student appears in it.
-    outside = (
-        OutsideTutoringDeclaration.objects.filter(teacher__school=school, published=True)
-        .exclude(status=OutsideTutoringDeclaration.Status.SUPERSEDED)
-        .select_related("teacher__user", "subject")
-        .order_by("teacher__user__full_name", "id")
-    )
-    # Approved programmes, and those the authority suspended: families see that too.
-    programmes = (
-        Programme.objects.filter(
-            school=school,
-            status__in=[Activity.Status.APPROVED, Activity.Status.SUSPENDED],
-        )
-        .select_related("partner")
-        .prefetch_related("slots")
-        .order_by("programme_kind", "title", "id")
-    )
-    return render(
-        request,
-        "reports/public_school.html",
-        {
-            "school": school,
-            "classes": classes,
-            "programmes": programmes,
-            "any_suspended": any(p.status == Activity.Status.SUSPENDED for p in programmes),
-            "outside": outside,
-        },
-    )
 
 
 class VerifyForm(forms.Form):

@@ -11,7 +11,17 @@ def navigation(request):
     """The menu of the signed-in user's role, each entry a (label, url) pair."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav": []}
+        # What the public may read, and the way in for everyone else.
+        return {
+            "nav": [
+                (_("Find a school"), reverse("public:search")),
+                (_("Your rights"), reverse("public:rights")),
+                (_("File a complaint"), reverse("inspections:complaint_new")),
+                (_("Follow a complaint"), reverse("inspections:complaint_track")),
+                (_("Open data"), reverse("public:open_data")),
+                (_("Sign in"), reverse("login")),
+            ]
+        }
     nav = [(_("Home"), reverse("schools:home"))]
     if policy.can(user, "report.dashboard"):
         nav.append((_("Dashboard"), reverse("reports:dashboard")))

@@ -15,6 +15,7 @@ from accounts.models import Role
 from . import consent, policy
 from .models import AdministrativeUnit, ConsentEvent, School, StaffMember
 from .policy import SCHOOL_PERMISSION, SCHOOL_ROLES, UNIT_ROLES
+from .signals import public_data_changed
 
 User = get_user_model()
 
@@ -85,6 +86,7 @@ def role_grant(
         StaffMember.objects.get_or_create(user=user, school=school, defaults={"position": position})
         if role == Role.PRINCIPAL:
             School.objects.filter(pk=school.pk).update(head=user)
+            public_data_changed.send(sender=School, school=school)
     audit_record(
         actor=actor,
         action="role_grant",
@@ -102,7 +104,8 @@ def role_revoke_school(*, actor, user: User, school: School) -> None:
     for permission in SCHOOL_PERMISSION.values():
         remove_perm(permission, user, school)
     StaffMember.objects.filter(user=user, school=school).update(is_active=False)
-    School.objects.filter(pk=school.pk, head=user).update(head=None)
+    if School.objects.filter(pk=school.pk, head=user).update(head=None):
+        public_data_changed.send(sender=School, school=school)
     audit_record(actor=actor, action="role_revoke", obj=user, summary=str(school))
 
 

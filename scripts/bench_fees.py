@@ -84,7 +84,7 @@ from accounts.models import Role  # noqa: E402
 from partnerships.models import FeePolicy, Programme  # noqa: E402
 from partnerships.rules import PAYING_STATUSES  # noqa: E402
 from partnerships.selectors import far_above_median, fee_distribution  # noqa: E402
-from reports.management.commands.seed_demo import CURRENT_YEAR  # noqa: E402
+from public.management.commands.seed_demo import CURRENT_YEAR  # noqa: E402
 from schools import policy  # noqa: E402
 from schools.models import AdministrativeUnit, School, SchoolYear  # noqa: E402
 from schools.services import role_grant  # noqa: E402

@@ -163,8 +163,8 @@ def measure(args, database: str, reuse: bool) -> dict:
     from django.test.utils import CaptureQueriesContext
     from weasyprint.document import Document
 
+    from public.management.commands.seed_demo import CURRENT_YEAR
     from reports import charts, figures, pdf, services, tasks
-    from reports.management.commands.seed_demo import CURRENT_YEAR
     from reports.models import DocumentKind, ReportJob
     from schools import policy
     from schools.models import Activity, ConsentEvent, School, SchoolYear

@@ -9,6 +9,7 @@ school; ``other_*`` objects lie outside every A-scoped user's scope.
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.test import Client
 
@@ -44,6 +45,8 @@ from .factories import (
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path_factory):
+    # Rate limits and the public pages' cache live in the cache: each test starts afresh.
+    cache.clear()
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
     settings.LANGUAGE_CODE = "vi"
     settings.AXES_ENABLED = False
@@ -59,7 +62,7 @@ def _test_settings(settings, tmp_path_factory):
 @pytest.fixture
 def world(db):
     # What the data migrations add, put back after a live-server test's flush emptied it.
-    from reports.management.commands.seed_demo import ensure_rule_policy, ensure_subjects
+    from public.management.commands.seed_demo import ensure_rule_policy, ensure_subjects
 
     ensure_subjects()
     ensure_rule_policy()

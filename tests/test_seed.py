@@ -36,8 +36,7 @@ from partnerships import rules as programme_rules
 from partnerships import selectors
 from partnerships import services as partnering
 from partnerships.models import FeePolicy, Partner, Programme, ProgrammeTeacher
-from reports import figures, tasks
-from reports.management.commands.seed_demo import (
+from public.management.commands.seed_demo import (
     COMPLAINTS,
     DEMO_LOGINS,
     DEMO_PASSWORD,
@@ -46,6 +45,7 @@ from reports.management.commands.seed_demo import (
     FATHER_CODE,
     what_they_see,
 )
+from reports import figures, tasks
 from reports.models import IssuedDocument, ReportJob
 from reports.services import report_retry
 from schools import activation, consent, policy, risk

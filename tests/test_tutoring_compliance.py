@@ -213,12 +213,14 @@ def test_the_public_page_shows_open_classes_and_no_student(world):
 
 def test_the_published_list_of_outside_tutors_is_public_and_names_no_student(world):
     from tutoring.models import OutsideTutoringDeclaration
+    from tutoring.services import declaration_publish
 
     declaration = world.declaration_a
     declaration.students.add(world.student_a)
     url = reverse("public:school", args=[world.school_a.pk])
     assert declaration.establishment_name not in Client().get(url).content.decode()
-    OutsideTutoringDeclaration.objects.filter(pk=declaration.pk).update(published=True)
+    declaration_publish(actor=world.principal, school=world.school_a, published=True)
+    assert OutsideTutoringDeclaration.objects.get(pk=declaration.pk).published
     page = Client().get(url).content.decode()
     assert declaration.establishment_name in page
     assert world.staff.full_name in page

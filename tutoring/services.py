@@ -11,6 +11,7 @@ from accounts.audit import audit_record
 from schools import consent, notices, policy
 from schools.checks import RuleViolations
 from schools.models import Activity, ActivityEvent, Enrollment, Student
+from schools.signals import public_data_changed
 
 from . import rules
 from .models import OutsideTutoringDeclaration, TutoringClass
@@ -344,6 +345,7 @@ def declaration_publish(*, actor, school, published: bool):
     )
     pks = list(current.values_list("pk", flat=True))
     Declaration.objects.filter(pk__in=pks).update(published=published)
+    public_data_changed.send(sender=Declaration, school=school)
     audit_record(
         actor=actor,
         action="outside_tutoring_publish" if published else "outside_tutoring_unpublish",

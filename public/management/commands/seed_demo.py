@@ -96,6 +96,9 @@ from partnerships.models import (
     ProgrammeKind,
     ProgrammeTeacher,
 )
+from public import rights
+from public.models import RightsPage
+from public.services import rights_page_update
 from reports import services as reporting
 from reports import tasks as report_tasks
 from reports.models import DocumentKind, IssuedDocument, ReportJob
@@ -1411,6 +1414,22 @@ class DemoCity:
         self.inspections()
         self.withdrawals()
         self.timetable_changes()
+        self.rights_page()
+
+    def rights_page(self):
+        """The Department's own version of the rights page: the portal's text with the
+        city's hotline added, so the page shows who changed it and when."""
+        if RightsPage.objects.filter(language="vi").exists():
+            return
+        with translation.override("vi"):
+            text = rights.default_text()
+        text += (
+            "\n\n## Đường dây nóng\n\n"
+            "Trong giờ hành chính, gọi đường dây nóng của Sở Giáo dục và Đào tạo (số điện "
+            "thoại ở cuối trang web của Sở), hoặc gửi phản ánh trực tuyến trên cổng thông "
+            "tin này."
+        )
+        rights_page_update(actor=User.objects.get(username="so.gddt"), language="vi", body=text)
 
     def units(self):
         self.province = upsert(

@@ -98,6 +98,8 @@ from partnerships.models import (
     ProgrammeKind,
     ProgrammeTeacher,
 )
+from public import rights
+from public.models import RightsPage
 from reports import services as reporting
 from reports import tasks as report_tasks
 from reports.models import DocumentKind, IssuedDocument, ReportJob
@@ -424,6 +426,7 @@ STEPS = [
     ("complaint_events", "Lịch sử phản ánh"),
     ("report_jobs", "Yêu cầu báo cáo"),
     ("issued_documents", "Báo cáo đã phát hành (PDF)"),
+    ("rights_pages", "Trang quyền của gia đình"),
 ]
 
 
@@ -1739,6 +1742,16 @@ class Command(BaseCommand):
         ids = self.bulk(ReportJob, jobs)
         self.set_times(ReportJob, "requested_at", zip(ids, times, strict=True))
         return len(ids)
+
+    def step_rights_pages(self):
+        """The rights page as the Department wrote it, in each language: a version each."""
+        pages = []
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                pages.append(RightsPage(language=language, body=rights.default_text(),
+                                        changed_by_id=self.department_id))
+        RightsPage.objects.bulk_create(pages)
+        return len(pages)
 
     def step_issued_documents(self):
         """A head's report on their school (the first secondary one, which has tutoring) and
