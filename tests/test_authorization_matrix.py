@@ -605,6 +605,18 @@ ROWS = {
     ),
     "public:verify_lookup": Row(public=True),
     "public:verify": Row(public=True, kwargs=issued_document),
+    # The public pages: anyone reads them; only the Department changes the rights page.
+    "public:search": Row(public=True),
+    "public:programme": Row(public=True, kwargs=programme),
+    "public:rights": Row(public=True),
+    "public:rights_edit": Row(allowed=frozenset({DEPT})),
+    "public:open_data": Row(public=True),
+    "public:open_data_file": Row(
+        public=True, kwargs=lambda w, r, i: {"dataset": "schools", "fmt": "csv"}
+    ),
+    "public:sitemap": Row(public=True),
+    "public:sitemap_section": Row(public=True, kwargs=lambda w, r, i: {"section": "schools"}),
+    "robots": Row(public=True),
     # Signed-in users are sent on from the login page.
     "login": Row(public=True, ok=(200, 302)),
     "logout": Row(public=True, method="post", ok=(302,)),
