@@ -18,6 +18,13 @@ sysdeps:
 sysdeps-browser:
 	@scripts/sysdeps.sh --browser
 
+# Test-only JavaScript (axe-core, which the browser tests inject into pages); never served.
+AXE := node_modules/axe-core/axe.min.js
+
+$(AXE): package-lock.json | sysdeps-browser
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $(AXE)
+
 messages: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
 
@@ -33,7 +40,7 @@ demo: sysdeps $(STAMP) messages
 	@echo "Serving http://127.0.0.1:8000  (Ctrl-C to stop)"
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: sysdeps-browser $(STAMP) messages
+test: sysdeps-browser $(AXE) $(STAMP) messages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP) messages

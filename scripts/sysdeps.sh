@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # What the portal needs beyond Python: Pango (WeasyPrint), fonts with Vietnamese glyphs,
-# gettext (compiled translations) and, with --browser, what the tests use: Chromium and
-# poppler-utils (pdftotext, to read the PDFs). Installed with apt-get when we are root;
-# otherwise named in a clear error.
+# gettext (compiled translations) and, with --browser, what the tests use: Chromium,
+# poppler-utils (pdftotext, to read the PDFs) and npm (to install axe-core). Installed
+# with apt-get when we are root; otherwise named in a clear error.
 set -euo pipefail
 
 need=()
@@ -14,6 +14,8 @@ if [ "${1:-}" = "--browser" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   # The tests read the PDFs the portal issues with pdftotext and pdffonts.
   command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+  # npm installs axe-core, the accessibility check the browser tests inject into pages.
+  command -v npm >/dev/null 2>&1 || need+=(npm)
 fi
 
 [ ${#need[@]} -eq 0 ] && exit 0

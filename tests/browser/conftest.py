@@ -22,7 +22,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+# axe-core is a test-only npm dependency (package.json); `make test` installs it.
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_BLOCKING = {"serious", "critical"}
 
 
 def pytest_collection_modifyitems(items):
@@ -57,7 +62,6 @@ def page(browser, live_server):
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-
 
     def on_console(message):
         # A 403 or 404 that a test asks for is logged too; it is not a page error.
@@ -105,3 +109,52 @@ def demo_city(transactional_db, settings, tmp_path):
     settings.AXES_ENABLED = False
     settings.MEDIA_ROOT = tmp_path / "media"  # the demo's consent scans
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    if not AXE_JS.exists():
+        pytest.fail(f"axe-core not found at {AXE_JS}: run `make test` (or `npm ci`) to install it")
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+def describe_violations(violations, limit=3):
+    lines = []
+    for violation in violations:
+        lines.append(
+            f"- {violation['id']} ({violation['impact']}): {violation['help']}"
+            f" [{len(violation['nodes'])} element(s)] {violation['helpUrl']}"
+        )
+        for node in violation["nodes"][:limit]:
+            lines.append(f"    {' '.join(map(str, node['target']))}: {node['html'][:200]}")
+            if node.get("failureSummary"):
+                summary = " ".join(node["failureSummary"].split())
+                lines.append(f"      {summary[:300]}")
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def axe(axe_source):
+    """`check(page, label)`: run axe-core's WCAG 2.1 A and AA rules on the page as it is
+    now, and fail on any serious or critical violation."""
+
+    def check(page, label):
+        # The portal's CSP has no 'unsafe-inline', so page.add_script_tag(), which adds
+        # an inline <script>, is refused (and logs a CSP error). page.evaluate() runs the
+        # source through the DevTools protocol, which CSP does not govern, so the pages
+        # are checked under their real policy and the portal never serves axe.
+        if not page.evaluate("typeof window.axe === 'object'"):
+            page.evaluate(axe_source)
+        results = page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+        )
+        blocking = [v for v in results["violations"] if v["impact"] in AXE_BLOCKING]
+        if blocking:
+            pytest.fail(
+                f"axe-core: {len(blocking)} serious or critical accessibility violation(s)"
+                f" on {label} ({page.url}):\n{describe_violations(blocking)}",
+                pytrace=False,
+            )
+        return results
+
+    return check
