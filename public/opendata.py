@@ -9,7 +9,9 @@ rule breach or risk signal, which are the authorities' working material).
 No child can be singled out: a count of students or of families' answers between 1 and
 ``OPEN_DATA_MIN_GROUP`` - 1 is withheld (empty in CSV, null in JSON), and so is a rate whose
 part or remainder is such a count (a 96 % consent rate among 25 answers would tell that
-one family declined).
+one family declined). An area withholds a figure too when, less the figures its schools
+publish, it would give back a count they withheld; and the withdrawal rate is published
+only with the consent rate, since it would tell the agreements.
 
 The schema is versioned: a new field may be added within version 1; renaming, removing or
 changing the meaning of a field makes version 2, at a new address, while version 1 stays.
@@ -30,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from partnerships.models import Programme, ProgrammeKind
 from partnerships.rules import PAYING_STATUSES
 from reports import figures
-from schools.models import AdministrativeUnit, School, SchoolLevel, SchoolYear
+from schools.models import School, SchoolLevel, SchoolYear
 
 SCHEMA_VERSION = "1.0"
 FORMATS = ("csv", "json")
@@ -127,12 +129,12 @@ def schema() -> dict[str, list[Field]]:
             Field(
                 "programme_fee_min",
                 "integer",
-                _("Lowest monthly fee of its linked programmes, in đồng."),
+                _("Lowest monthly fee of its linked programmes, in đồng; empty when it runs none."),
             ),
             Field(
                 "programme_fee_max",
                 "integer",
-                _("Highest monthly fee of its linked programmes, in đồng."),
+                _("Highest monthly fee of its linked programmes, in đồng; empty when it runs none."),
             ),
         ],
         "areas": [
@@ -174,19 +176,76 @@ def withheld_rate(part: int, whole: int) -> float | None:
     return figures.percent(part, whole)
 
 
-def _figure_values(row: figures.Row) -> dict:
-    answers = row.consents_given + row.consents_declined
+# The counts behind the published figures: students on a roster, families' agreements,
+# refusals and withdrawals.
+COUNTS = ("participants", "given", "declined", "withdrawn")
+
+
+def _counts(row: figures.Row) -> dict[str, int]:
+    return {
+        "participants": row.participants,
+        "given": row.consents_given,
+        "declined": row.consents_declined,
+        "withdrawn": row.consents_withdrawn,
+    }
+
+
+def _figure_values(row: figures.Row, hide: frozenset[str] = frozenset()) -> dict:
+    """The published figures of a row: each withheld for a small group, and those built on
+    a count in ``hide`` withheld too."""
+    counts = _counts(row)
+    answers = counts["given"] + counts["declined"]
+    consent_rate = withheld_rate(counts["given"], answers)
+    decline_rate = withheld_rate(counts["declined"], answers)
+    if hide & {"given", "declined", "answers"}:
+        consent_rate = decline_rate = None
+    withdrawals = None if "withdrawn" in hide else withheld_count(counts["withdrawn"])
+    # Withdrawals per agreement would tell the agreements, and so the refusals, when the
+    # consent rate is withheld.
+    withdrawal_rate = (
+        withheld_rate(counts["withdrawn"], counts["given"])
+        if consent_rate is not None and withdrawals is not None
+        else None
+    )
     return {
         "tutoring_classes_open": row.classes_open,
         "programmes": row.programmes,
         "programmes_suspended": row.programmes_suspended,
-        "participants": withheld_count(row.participants),
-        "consent_answers": withheld_count(answers),
-        "consent_rate": withheld_rate(row.consents_given, answers),
-        "decline_rate": withheld_rate(row.consents_declined, answers),
-        "withdrawals": withheld_count(row.consents_withdrawn),
-        "withdrawal_rate": withheld_rate(row.consents_withdrawn, row.consents_given),
+        "participants": None if "participants" in hide else withheld_count(row.participants),
+        "consent_answers": None if "answers" in hide else withheld_count(answers),
+        "consent_rate": consent_rate,
+        "decline_rate": decline_rate,
+        "withdrawals": withdrawals,
+        "withdrawal_rate": withdrawal_rate,
     }
+
+
+def _told(values: dict, row: figures.Row) -> dict[str, int]:
+    """The counts anyone can read off a row's published figures (0 when withheld)."""
+    counts = _counts(row)
+    told_consent = values["consent_rate"] is not None
+    return {
+        "participants": counts["participants"] if values["participants"] is not None else 0,
+        "answers": (counts["given"] + counts["declined"])
+        if values["consent_answers"] is not None
+        else 0,
+        "given": counts["given"] if told_consent else 0,
+        "declined": counts["declined"] if told_consent else 0,
+        "withdrawn": counts["withdrawn"] if values["withdrawals"] is not None else 0,
+    }
+
+
+def _area_hides(area: figures.Row, schools: list[dict[str, int]]) -> frozenset[str]:
+    """What an area must withhold so that its figures, less those its schools publish, do
+    not give back a small group the schools withheld."""
+    counts = _counts(area)
+    counts["answers"] = counts["given"] + counts["declined"]
+    small = min_group()
+    return frozenset(
+        name
+        for name, total in counts.items()
+        if 0 < total - sum(told[name] for told in schools) < small
+    )
 
 
 @dataclass
@@ -205,21 +264,25 @@ def build(name: str) -> Dataset:
     schools = School.objects.filter(is_active=True)
     if name == "fees":
         return Dataset(name, period.school_year.name, _fee_rows(schools, period.school_year))
-    found = figures.compute(schools, period, per_school=(name == "schools"), published=True)
+    found = figures.compute(schools, period, per_school=True, published=True)
+    facts = {s["pk"]: s for s in schools.values("pk", "moet_code", "level", "unit_id")}
+    areas = figures.areas_of({pk: s["unit_id"] for pk, s in facts.items()})
+    published = {row.key: _figure_values(row) for row in found.by_school}
     if name == "areas":
-        units = dict(AdministrativeUnit.objects.values_list("pk", "code"))
+        told = defaultdict(list)
+        for row in found.by_school:
+            told[areas[row.key].pk].append(_told(published[row.key], row))
+        codes = {area.pk: area.code for area in areas.values()}
         rows = [
             {
-                "area_code": units.get(row.key, ""),
+                "area_code": codes[row.key],
                 "area_name": row.label,
                 "schools": row.schools,
-                **_figure_values(row),
+                **_figure_values(row, _area_hides(row, told[row.key])),
             }
             for row in found.by_area
         ]
         return Dataset(name, period.school_year.name, rows)
-    facts = {s["pk"]: s for s in schools.values("pk", "moet_code", "level", "unit_id")}
-    areas = figures.areas_of({pk: s["unit_id"] for pk, s in facts.items()})
     fees = _school_fees(schools, period.school_year)
     rows = []
     for row in found.by_school:
@@ -232,7 +295,7 @@ def build(name: str) -> Dataset:
                 "level": fact["level"],
                 "area_code": area.code,
                 "area_name": area.name,
-                **_figure_values(row),
+                **published[row.key],
                 "programme_fee_min": low,
                 "programme_fee_max": high,
             }

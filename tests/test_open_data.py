@@ -331,11 +331,8 @@ def test_the_areas_file_adds_up_the_schools_of_each_area(city):
     assert a["area_name"] == "Phường An Biên"
     assert (a["schools"], a["tutoring_classes_open"], a["programmes"]) == (2, 1, 5)
     assert a["programmes_suspended"] == 1
-    assert a["participants"] == 14  # 12 + 2
-    assert a["consent_answers"] == 21  # 18 + 3
-    assert a["consent_rate"] == 66.7  # 14 / 21
-    assert a["decline_rate"] == 33.3  # 7 / 21
-    assert (a["withdrawals"], a["withdrawal_rate"]) == (0, 0.0)
+    assert a["consent_answers"] == 21  # 18 + 3, both published by the schools
+    assert (a["withdrawals"], a["withdrawal_rate"]) == (0, None)
     b = rows["31002"]
     assert (b["schools"], b["programmes"], b["participants"], b["consent_answers"]) == (
         2,
@@ -345,6 +342,52 @@ def test_the_areas_file_adds_up_the_schools_of_each_area(city):
     )
     assert (b["consent_rate"], b["decline_rate"]) == (100.0, 0.0)
     assert (b["withdrawals"], b["withdrawal_rate"]) == (None, None)  # 1 withdrawal
+
+
+def test_an_area_withholds_what_its_schools_figures_would_give_back(city):
+    """A2's 2 participants, 2 agreements and 1 refusal are withheld in the schools file:
+    area A's figures, less A1's published ones, would tell them, so area A withholds them
+    too."""
+    a = by(read_json("areas")["rows"], "area_code")["31001"]
+    assert a["participants"] is None  # 14 - 12 = 2
+    assert (a["consent_rate"], a["decline_rate"]) == (None, None)  # 14 - 12, 7 - 6
+
+
+@pytest.mark.parametrize("min_group", [3, 5, 10])
+def test_no_area_figure_less_its_schools_published_ones_is_a_small_group(city, settings, min_group):
+    settings.OPEN_DATA_MIN_GROUP = min_group
+    schools = read_json("schools")["rows"]
+    for area in read_json("areas")["rows"]:
+        mine = [s for s in schools if s["area_code"] == area["area_code"]]
+        for field in ("participants", "consent_answers", "withdrawals"):
+            if area[field] is None:
+                continue
+            rest = area[field] - sum(s[field] or 0 for s in mine)
+            assert not 0 < rest < min_group, (area["area_code"], field, rest)
+        if area["consent_rate"] is not None:
+            told = [s for s in mine if s["consent_rate"] is not None]
+            given = round(area["consent_rate"] * area["consent_answers"] / 100)
+            rest = given - sum(round(s["consent_rate"] * s["consent_answers"] / 100) for s in told)
+            assert not 0 < rest < min_group, (area["area_code"], "given", rest)
+
+
+def test_the_withdrawal_rate_never_tells_the_refusals_a_withheld_consent_rate_hides(settings):
+    from reports.figures import Row
+
+    settings.OPEN_DATA_MIN_GROUP = 3
+    # 40 answers: 38 agreements and 2 refusals (too few to publish), 12 withdrawals.
+    row = Row(key=1, label="", consents_given=38, consents_declined=2, consents_withdrawn=12)
+    values = opendata._figure_values(row)
+    assert values["consent_answers"] == 40
+    assert values["withdrawals"] == 12
+    assert (values["consent_rate"], values["decline_rate"], values["withdrawal_rate"]) == (
+        None,
+        None,
+        None,
+    )
+    # With refusals enough to publish, the withdrawal rate tells nothing more.
+    row.consents_declined = 5
+    assert opendata._figure_values(row)["withdrawal_rate"] == 31.6
 
 
 # --- Fees -----------------------------------------------------------------------------------
