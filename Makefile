@@ -59,4 +59,4 @@ bench: $(STAMP)
 	$(PY) scripts/bench_report.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles media
+	rm -rf $(VENV) node_modules db.sqlite3 staticfiles media

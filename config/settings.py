@@ -245,7 +245,16 @@ OPEN_DATA_CACHE_SECONDS = env.int("OPEN_DATA_CACHE_SECONDS", default=3600)
 OPEN_DATA_MIN_GROUP = env.int("OPEN_DATA_MIN_GROUP", default=10)
 # The cache counts those attempts: per process by default; several app processes need a
 # shared one (CACHE_URL=dbcache://portal_cache after `manage.py createcachetable`, or Redis).
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default="locmemcache://"),
+    # The public pages' content (public/cache.py), apart from the counters above so that
+    # filling it never evicts them; shared too with several app processes (another Redis
+    # database, or another table).
+    "public": env.cache_url("PUBLIC_CACHE_URL", default="locmemcache://public"),
+}
+if CACHES["public"]["BACKEND"].endswith("LocMemCache"):
+    # A page per school and per programme: more than the 300 entries kept by default.
+    CACHES["public"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 20_000)
 
 # Background work (django-tasks): by default a task runs at once, in the process that asks
 # for it; in production TASKS_BACKEND=database queues it in PostgreSQL for the workers

@@ -54,7 +54,7 @@ def search(request):
 
 
 def _searched(form) -> bool:
-    return form.is_valid() and any(form.cleaned_data.values())
+    return not form.is_valid() or any(form.cleaned_data.values())
 
 
 def _offers(school_ids: list[int]) -> dict[int, tuple[int, int]]:
@@ -147,7 +147,9 @@ def programme(request, pk):
 
 def _programme_content(pk: int) -> dict | None:
     programme = (
-        Programme.objects.filter(pk=pk, status__in=PROGRAMME_STATUSES, school__is_active=True)
+        Programme.objects.filter(
+            pk=pk, status__in=PROGRAMME_STATUSES, school__is_active=True, **_running()
+        )
         .select_related("school__unit", "partner", "school_year")
         .prefetch_related("slots")
         .first()
@@ -281,7 +283,9 @@ def open_data_file(request, dataset, fmt):
         found = opendata.build(dataset)
         if fmt == "csv":
             return opendata.as_csv(found)
-        return opendata.as_json(found, request.build_absolute_uri(reverse("public:open_data")))
+        # The portal's public address, not the asker's: the file is kept for everyone.
+        schema_url = settings.SITE_URL.rstrip("/") + reverse("public:open_data")
+        return opendata.as_json(found, schema_url)
 
     content = cached("open-data", build, dataset, fmt, timeout=settings.OPEN_DATA_CACHE_SECONDS)
     content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"

@@ -33,6 +33,8 @@ def navigation(request):
         nav.append((_("Administrative units"), reverse("schools:unit_list")))
     if policy.can(user, "schools.import"):
         nav.append((_("Import schools"), reverse("schools:school_import")))
+    if policy.can(user, "rights.edit"):
+        nav.append((_("Rights page"), reverse("public:rights_edit")))
     if user.role in policy.SCHOOL_ROLES:
         school = policy.visible(user, School).first()
         if school is not None:

@@ -50,6 +50,7 @@ from .models import (
     SubjectResult,
     Term,
 )
+from .signals import public_data_changed
 
 IN_CHUNK = 900  # SQLite allows 999 parameters per query
 BATCH_SIZE = 500
@@ -936,6 +937,8 @@ def _schools_apply(table: Table, actor) -> Counts:
             counts.unchanged += 1
     School.objects.bulk_create(created, batch_size=BATCH_SIZE)
     _bulk_update(School, changed, extra=("updated_at",))
+    if created or changed:
+        public_data_changed.send(sender=School, school=None)  # names, contacts, closures
     return counts
 
 

@@ -9,7 +9,7 @@ school; ``other_*`` objects lie outside every A-scoped user's scope.
 from types import SimpleNamespace
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.files.base import ContentFile
 from django.test import Client
 
@@ -45,8 +45,9 @@ from .factories import (
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path_factory):
-    # Rate limits and the public pages' cache live in the cache: each test starts afresh.
-    cache.clear()
+    # Rate limits and the public pages live in the caches: each test starts afresh.
+    for store in caches.all():
+        store.clear()
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
     settings.LANGUAGE_CODE = "vi"
     settings.AXES_ENABLED = False

@@ -290,6 +290,38 @@ def test_the_second_visit_to_a_school_page_costs_no_query(world, offer, django_a
     assert programme_url(offer.suspended) in second
 
 
+def test_the_cached_page_is_kept_apart_per_language(world, offer, settings):
+    vietnamese = get(school_url(world.school_a))
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(school_url(world.school_a))
+
+    assert '<html lang="vi">' in html(vietnamese)
+    assert '<html lang="en">' in html(english)
+    assert main(english) != main(vietnamese)
+    assert "Tutoring classes in school" in main(english)  # the English page, from cache too
+    assert "Tutoring classes in school" not in main(get(school_url(world.school_a)))
+
+
+def test_a_page_first_seen_by_a_signed_in_official_shows_nothing_of_them_to_the_next(world, offer):
+    official = client_for(world.department).get(school_url(world.school_a))
+    assert world.department.get_full_name() in html(official)
+
+    visitor = get(school_url(world.school_a))
+
+    assert world.department.get_full_name() not in html(visitor)
+    assert main(visitor) == main(official)
+
+
+def test_an_unknown_page_asked_for_many_times_keeps_nothing_in_the_cache(db):
+    from django.core.cache import caches
+
+    for pk in range(900_000, 900_050):
+        assert get(reverse("public:school", args=[pk])).status_code == 404
+    # Only the generation number, never a page per number asked for.
+    assert len(caches["public"]._cache) <= 1
+
+
 def test_a_programme_suspended_shows_suspended_at_once(world, offer):
     url = school_url(world.school_a)
     assert html(get(url)).count("badge status-suspended") == 1

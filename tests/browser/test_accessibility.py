@@ -56,6 +56,9 @@ def check_page(page, url, label, axe, screenshot):
     assert response.status == 200, f"{label}: {url} answered {response.status}"
     screenshot(page, f"a11y-{label}")
     axe(page, label)
+    # Nothing wider than the screen: no sideways scrolling (WCAG 1.4.10, reflow).
+    width = page.viewport_size["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, label
 
 
 @pytest.mark.parametrize(("label", "url"), PUBLIC_PAGES, ids=[p[0] for p in PUBLIC_PAGES])

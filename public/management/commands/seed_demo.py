@@ -7,7 +7,7 @@ reports are asked for after it commits (see below).
 
 The name lists, school years and grade rules here are shared with ``seed_scale``.
 
-The demo spans every app, so this command and ``seed_scale`` live in ``reports``, the last app,
+The demo spans every app, so this command and ``seed_scale`` live in ``public``, the last app,
 which may import from all the others. Tutoring classes are made through
 ``tutoring.services``, like a user would make them: each passes the rules and has its history.
 Their consent scans are small generated PDFs written to MEDIA_ROOT. Teachers' declarations of
