@@ -237,11 +237,9 @@ COMPLAINT_FORM_MIN_SECONDS = env.int("COMPLAINT_FORM_MIN_SECONDS", default=3)
 COMPLAINT_FORM_MAX_AGE_HOURS = env.int("COMPLAINT_FORM_MAX_AGE_HOURS", default=4)
 
 # The public pages: how long their content stays in the cache (a change to what they show
-# clears it at once, `public/cache.py`), how long the open data files do (families' answers
-# are counted anew after it), and the smallest group of students or answers the open data
-# publishes a figure for.
+# clears it at once, `public/cache.py`), and the smallest group of students or answers the
+# open data (made once a month) publishes a figure for.
 PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=300)
-OPEN_DATA_CACHE_SECONDS = env.int("OPEN_DATA_CACHE_SECONDS", default=3600)
 OPEN_DATA_MIN_GROUP = env.int("OPEN_DATA_MIN_GROUP", default=10)
 # The cache counts those attempts: per process by default; several app processes need a
 # shared one (CACHE_URL=dbcache://portal_cache after `manage.py createcachetable`, or Redis).

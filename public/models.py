@@ -36,3 +36,33 @@ class RightsPage(models.Model):
     @classmethod
     def current(cls, language: str) -> "RightsPage | None":
         return cls.objects.filter(language=language).select_related("changed_by").first()
+
+
+class OpenDataRelease(models.Model):
+    """One month's open data file, made at the month's first download and then served as
+    it is all month: anyone comparing two downloads sees a month's change at most, never
+    one family's answer of the day."""
+
+    month = models.DateField(_("month"))  # its first day
+    dataset = models.CharField(_("dataset"), max_length=20)
+    fmt = models.CharField(_("format"), max_length=8)
+    min_group = models.PositiveSmallIntegerField(_("smallest group published"))
+    content = models.TextField(_("content"))
+    generated_at = models.DateTimeField(_("generated"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("open data release")
+        verbose_name_plural = _("open data releases")
+        ordering = ["-month", "dataset", "fmt"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "dataset", "fmt", "min_group"],
+                name="public_opendatarelease_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(month__day=1), name="public_opendatarelease_first_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.dataset}.{self.fmt} {self.month:%m/%Y}"

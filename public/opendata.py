@@ -13,6 +13,9 @@ one family declined). An area withholds a figure too when, less the figures its 
 publish, it would give back a count they withheld; and the withdrawal rate is published
 only with the consent rate, since it would tell the agreements.
 
+The files are made once a month, at the month's first download, and kept
+(``OpenDataRelease``): comparing two downloads shows a month's change at most.
+
 The schema is versioned: a new field may be added within version 1; renaming, removing or
 changing the meaning of a field makes version 2, at a new address, while version 1 stays.
 """
@@ -24,7 +27,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +38,8 @@ from partnerships.models import Programme, ProgrammeKind
 from partnerships.rules import PAYING_STATUSES
 from reports import figures
 from schools.models import School, SchoolLevel, SchoolYear
+
+from .models import OpenDataRelease
 
 SCHEMA_VERSION = "1.0"
 FORMATS = ("csv", "json")
@@ -134,7 +141,10 @@ def schema() -> dict[str, list[Field]]:
             Field(
                 "programme_fee_max",
                 "integer",
-                _("Highest monthly fee of its linked programmes, in đồng; empty when it runs none."),
+                _(
+                    "Highest monthly fee of its linked programmes, in đồng; empty when it "
+                    "runs none."
+                ),
             ),
         ],
         "areas": [
@@ -354,6 +364,35 @@ def _fee_rows(schools, year) -> list[dict]:
         )
     rows.sort(key=lambda r: (r["area_name"], r["area_code"], order.get(r["programme_kind"], 99)))
     return rows
+
+
+def release(dataset: str, fmt: str, *, remake: bool = False) -> str:
+    """This month's file: made at the month's first download (both formats from one count,
+    so that they agree) and kept; a second process asking at the same moment gets the
+    first one's. ``remake`` makes it anew (after loading data in bulk)."""
+    month = timezone.localdate().replace(day=1)
+    mine = OpenDataRelease.objects.filter(month=month, dataset=dataset, min_group=min_group())
+    if remake:
+        mine.delete()
+    found = mine.filter(fmt=fmt).values_list("content", flat=True).first()
+    if found is not None:
+        return found
+    rows = build(dataset)
+    contents = {
+        "csv": as_csv(rows),
+        "json": as_json(rows, settings.SITE_URL.rstrip("/") + reverse("public:open_data")),
+    }
+    try:
+        with transaction.atomic():
+            OpenDataRelease.objects.bulk_create(
+                OpenDataRelease(
+                    month=month, dataset=dataset, fmt=name, min_group=min_group(), content=text
+                )
+                for name, text in contents.items()
+            )
+    except IntegrityError:
+        return mine.get(fmt=fmt).content
+    return contents[fmt]
 
 
 def as_csv(dataset: Dataset) -> str:

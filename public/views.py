@@ -279,15 +279,14 @@ def open_data_file(request, dataset, fmt):
     if dataset not in opendata.schema() or fmt not in opendata.FORMATS:
         raise Http404
 
-    def build():
-        found = opendata.build(dataset)
-        if fmt == "csv":
-            return opendata.as_csv(found)
-        # The portal's public address, not the asker's: the file is kept for everyone.
-        schema_url = settings.SITE_URL.rstrip("/") + reverse("public:open_data")
-        return opendata.as_json(found, schema_url)
-
-    content = cached("open-data", build, dataset, fmt, timeout=settings.OPEN_DATA_CACHE_SECONDS)
+    content = cached(
+        "open-data",
+        lambda: opendata.release(dataset, fmt),
+        dataset,
+        fmt,
+        timezone.localdate().replace(day=1),
+        opendata.min_group(),
+    )
     content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'inline; filename="{dataset}-v1.{fmt}"'

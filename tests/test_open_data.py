@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from partnerships.models import Partner, Programme
 from public import opendata
+from public.models import OpenDataRelease
 from schools.models import ConsentEvent, Enrollment, SchoolLevel, SchoolYear, Subject
 from tutoring.models import TutoringClass
 
@@ -505,3 +506,40 @@ def test_the_documentation_page_names_every_field_and_links_every_file(city):
             assert reverse("public:open_data_file", args=[dataset, fmt]) in html
         for field in fields:
             assert f"<code>{field.name}</code>" in html
+
+
+# --- Monthly releases -----------------------------------------------------------------------
+
+
+def test_the_files_stay_the_same_all_month_whatever_changes(city):
+    """Comparing two downloads of a month shows nothing: not one family's answer."""
+    first_csv, first_json = fetch("schools", "csv").content, read_json("schools")
+    a1 = city.a1
+    enrol(city.p1, student(a1, 99), Enrollment.Status.DECLINED, "declined")
+    a1.name = "Trường THCS An Biên mới"
+    a1.save()  # clears the page cache: the file is read again, from the month's release
+
+    assert fetch("schools", "csv").content == first_csv
+    assert read_json("schools") == first_json
+    assert OpenDataRelease.objects.filter(dataset="schools").count() == 2  # csv and json
+
+
+def test_a_new_month_makes_a_new_release_with_what_changed(city, monkeypatch):
+    before = by(read_json("schools")["rows"], "school_code")["31000101"]
+    enrol(city.p1, student(city.a1, 99), Enrollment.Status.DECLINED, "declined")
+    next_month = (timezone.localdate().replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    monkeypatch.setattr(timezone, "localdate", lambda *args: next_month)
+
+    after = by(read_json("schools")["rows"], "school_code")["31000101"]
+
+    assert (before["consent_answers"], after["consent_answers"]) == (18, 19)
+    assert OpenDataRelease.objects.filter(dataset="schools", fmt="json").count() == 2
+    # Both formats of a release come from one count: they agree.
+    _fields, rows = read_csv("schools")
+    assert by(rows, "school_code")["31000101"]["consent_answers"] == "19"
+
+
+def test_a_changed_smallest_group_makes_its_own_release(city, settings):
+    assert by(read_json("schools")["rows"], "school_code")["31000101"]["participants"] == 12
+    settings.OPEN_DATA_MIN_GROUP = 13
+    assert by(read_json("schools")["rows"], "school_code")["31000101"]["participants"] is None

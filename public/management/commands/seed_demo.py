@@ -96,7 +96,7 @@ from partnerships.models import (
     ProgrammeKind,
     ProgrammeTeacher,
 )
-from public import rights
+from public import opendata, rights
 from public.models import RightsPage
 from public.services import rights_page_update
 from reports import services as reporting
@@ -2452,6 +2452,9 @@ class Command(BaseCommand):
         # Reports are asked for once the city is committed, each in its own request: a
         # report that cannot be made leaves the city in place.
         city.reports()
+        # This month's open data, as the first visitor would make it.
+        for dataset in opendata.schema():
+            opendata.release(dataset, "csv")
         if options["verbosity"] == 0:
             return
         self.stdout.write(self.summary())

@@ -98,7 +98,7 @@ from partnerships.models import (
     ProgrammeKind,
     ProgrammeTeacher,
 )
-from public import rights
+from public import opendata, rights
 from public.models import RightsPage
 from reports import services as reporting
 from reports import tasks as report_tasks
@@ -427,6 +427,7 @@ STEPS = [
     ("report_jobs", "Yêu cầu báo cáo"),
     ("issued_documents", "Báo cáo đã phát hành (PDF)"),
     ("rights_pages", "Trang quyền của gia đình"),
+    ("open_data", "Dữ liệu mở tháng này"),
 ]
 
 
@@ -1752,6 +1753,12 @@ class Command(BaseCommand):
                                         changed_by_id=self.department_id))
         RightsPage.objects.bulk_create(pages)
         return len(pages)
+
+    def step_open_data(self):
+        """This month's open data files, made anew with the city just loaded."""
+        for dataset in opendata.schema():
+            opendata.release(dataset, "csv", remake=True)
+        return len(opendata.schema()) * len(opendata.FORMATS)
 
     def step_issued_documents(self):
         """A head's report on their school (the first secondary one, which has tutoring) and
