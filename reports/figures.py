@@ -393,7 +393,9 @@ def areas_of(unit_of: dict[int, int]) -> dict[int, AdministrativeUnit]:
     the policy's scopes do. One query: every unit (a city has a few hundred)."""
     if not unit_of:
         return {}
-    units = {u.pk: u for u in AdministrativeUnit.objects.only("pk", "path", "name", "successor")}
+    # The code too: the open data names each area by it.
+    fields = ("pk", "code", "path", "name", "successor")
+    units = {u.pk: u for u in AdministrativeUnit.objects.only(*fields)}
     by_path = {u.path: u for u in units.values()}
 
     def current(unit):

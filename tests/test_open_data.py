@@ -543,3 +543,21 @@ def test_a_changed_smallest_group_makes_its_own_release(city, settings):
     assert by(read_json("schools")["rows"], "school_code")["31000101"]["participants"] == 12
     settings.OPEN_DATA_MIN_GROUP = 13
     assert by(read_json("schools")["rows"], "school_code")["31000101"]["participants"] is None
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_making_a_file_costs_as_many_queries_for_more_areas_and_schools(city, dataset):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    opendata.release(dataset, "csv")  # so that both timed runs replace a release
+    with CaptureQueriesContext(connection) as few:
+        opendata.release(dataset, "csv", remake=True)
+    for n in range(6):
+        area = UnitFactory(code=f"3110{n}", name=f"Xã Thêm {n}", parent=city.province)
+        for k in range(2):
+            school = SchoolFactory(name=f"Trường THCS Thêm {n}-{k}", unit=area)
+            programme(school, city.year, "approved", "stem", 100_000 * (k + 1), city.partner)
+    with CaptureQueriesContext(connection) as many:
+        opendata.release(dataset, "csv", remake=True)
+    assert len(many) == len(few)
