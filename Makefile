@@ -52,11 +52,13 @@ lint: $(STAMP)
 
 # The student import on SQLite; the fee comparison over 100,000 programmes on PostgreSQL
 # (127.0.0.1:5432 as postgres, or BENCH_PG_URL; about two minutes, mostly seeding); the
-# city's report over 100 and 1,000 schools (about three minutes, mostly seeding).
+# city's report over 100 and 1,000 schools (about three minutes, mostly seeding); the public
+# pages and the open data over 100 and 1,000 schools (about three minutes, mostly seeding).
 bench: $(STAMP)
 	$(PY) scripts/bench_import.py
 	$(PY) scripts/bench_fees.py
 	$(PY) scripts/bench_report.py
+	$(PY) scripts/bench_public.py
 
 clean:
 	rm -rf $(VENV) node_modules db.sqlite3 staticfiles media
