@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from bench_report import SERVER, exists, maintenance  # noqa: E402
 
 PAGES = ("search", "search for a name", "school", "programme", "rights")
+CACHED = ("school", "programme", "rights")  # the search is not kept: it is cheap and varied
 SAMPLES = 5  # schools and programmes visited at each size
 
 
@@ -177,7 +178,7 @@ def main():
         name
         for name in PAGES
         if max(results[-1]["pages"][name]["queries"]) > max(results[0]["pages"][name]["queries"])
-        or max(results[-1]["pages"][name]["cached_queries"]) > 0
+        or (name in CACHED and max(results[-1]["pages"][name]["cached_queries"]) > 0)
     ]
     grew += [
         f"open data: {name}"
