@@ -617,6 +617,7 @@ ROWS = {
     "public:sitemap": Row(public=True),
     "public:sitemap_section": Row(public=True, kwargs=lambda w, r, i: {"section": "schools"}),
     "robots": Row(public=True),
+    "healthz": Row(public=True),
     # Signed-in users are sent on from the login page.
     "login": Row(public=True, ok=(200, 302)),
     "logout": Row(public=True, method="post", ok=(302,)),
