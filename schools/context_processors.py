@@ -35,6 +35,8 @@ def navigation(request):
         nav.append((_("Import schools"), reverse("schools:school_import")))
     if policy.can(user, "rights.edit"):
         nav.append((_("Rights page"), reverse("public:rights_edit")))
+    if policy.can(user, "audit.view"):
+        nav.append((_("Audit log"), reverse("schools:audit_list")))
     if user.role in policy.SCHOOL_ROLES:
         school = policy.visible(user, School).first()
         if school is not None:

@@ -395,6 +395,8 @@ RULES = {
     # the guardians of their students.
     "school.invite_parents": _works_in,
     "units.view": _is_role(Role.DEPARTMENT, Role.COMMITTEE, Role.INSPECTOR),
+    # Who did what: the Department answers for the portal as a whole.
+    "audit.view": _is_role(Role.DEPARTMENT),
     # Activities (tutoring classes, linked programmes); ``obj`` is the activity, or the
     # school for "propose".
     "activity.view": lambda user, obj: user.role != Role.PARENT and _sees(user, obj),

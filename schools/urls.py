@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import activation_views, answer_views, parent_views, risk_views, views
+from . import activation_views, answer_views, audit_views, parent_views, risk_views, views
 
 app_name = "schools"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("units/", views.unit_list, name="unit_list"),
+    path("audit/", audit_views.audit_list, name="audit_list"),
     path("schools/", views.school_list, name="school_list"),
     path("schools/import/", views.school_import, name="school_import"),
     path("schools/<int:pk>/", views.school_detail, name="school_detail"),

@@ -431,6 +431,7 @@ class Row:
 ROWS = {
     "schools:home": Row(),
     "schools:unit_list": Row(allowed=frozenset({DEPT, INSP, COMM})),
+    "schools:audit_list": Row(allowed=frozenset({DEPT})),
     "schools:school_list": Row(),
     "schools:school_import": Row(allowed=frozenset({DEPT})),
     "schools:school_detail": Row(kwargs=school),
