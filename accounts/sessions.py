@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -43,7 +44,14 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 messages.info(request, ended)
                 query = urlencode({"next": request.get_full_path()})
-                return redirect(f"{reverse('login')}?{query}")
+                login_url = f"{reverse('login')}?{query}"
+                if request.headers.get("HX-Request") == "true":
+                    # A partial update would put the sign-in page inside the page: htmx
+                    # goes to it instead.
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = login_url
+                    return response
+                return redirect(login_url)
         return self.get_response(request)
 
     @staticmethod

@@ -63,6 +63,14 @@ def test_a_session_left_idle_ends_and_asks_to_sign_in_again(official, settings):
     assert client.get(HOME).status_code == 302  # still signed out
 
 
+def test_a_partial_update_after_the_time_out_sends_the_whole_page_to_sign_in(official, settings):
+    client = signed_in(official)
+    age(client, SEEN=settings.SESSION_IDLE_MINUTES * 60 + 5)
+    response = client.get(HOME, headers={"HX-Request": "true"})
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith(reverse("login"))
+
+
 def test_a_session_ends_a_fixed_time_after_signing_in_however_busy(official, settings):
     client = signed_in(official)
     age(client, STARTED=settings.SESSION_ABSOLUTE_HOURS * 3600 + 5, SEEN=10)
