@@ -7,4 +7,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from . import sessions  # noqa: F401 (its receiver stamps each sign-in)
+        # Their receivers stamp each sign-in (sessions, and reauth for the last time the
+        # password was typed) and record sign-ins, failed sign-ins, sign-outs and lockouts
+        # in the audit log (security).
+        from . import reauth, security, sessions  # noqa: F401
+
+        security.connect_axes()

@@ -22,6 +22,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.reauth import recent_authentication_required
+
 from . import activation, exports, policy
 from .exports import Column, field_header
 from .forms import ActivationForm, add_service_error
@@ -67,6 +69,7 @@ def _list_url(school, query: str = "") -> str:
 
 
 @login_required
+@recent_authentication_required(when=exports.export_format)
 def parent_accounts(request, pk):
     """The guardians of the school's studying students, by class: who has an account, who
     holds an unused code or link; codes to print, links to e-mail."""

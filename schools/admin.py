@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from accounts.models import Role
+from accounts.reauth import RecentAuthenticationAdminMixin
 
 from . import policy
 from .models import (
@@ -186,8 +187,9 @@ class ImportBatchAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SchoolUserObjectPermission)
-class SchoolScopeAdmin(ScopedAdmin):
-    """Who heads or works in which school (django-guardian's table)."""
+class SchoolScopeAdmin(RecentAuthenticationAdminMixin, ScopedAdmin):
+    """Who heads or works in which school (django-guardian's table). Granting a scope asks
+    for a recent authentication."""
 
     list_display = ["user", "permission", "content_object"]
     list_select_related = ["user", "permission", "content_object"]
@@ -199,8 +201,9 @@ class SchoolScopeAdmin(ScopedAdmin):
 
 
 @admin.register(UnitUserObjectPermission)
-class UnitScopeAdmin(ScopedAdmin):
-    """Who oversees which administrative unit (django-guardian's table)."""
+class UnitScopeAdmin(RecentAuthenticationAdminMixin, ScopedAdmin):
+    """Who oversees which administrative unit (django-guardian's table). Granting a scope
+    asks for a recent authentication."""
 
     list_display = ["user", "permission", "content_object"]
     list_select_related = ["user", "permission", "content_object"]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.audit import audit_record
+from accounts.reauth import recent_authentication_required
 
 from . import exports, mail, policy
 from .exports import Column
@@ -167,6 +168,7 @@ def _answer_columns():
 
 
 @login_required
+@recent_authentication_required
 def export(request, pk, fmt):
     """The answers as .csv or .xlsx (all of them, or those of the status the page shows);
     an export of students' data is logged."""

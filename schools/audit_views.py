@@ -1,6 +1,7 @@
 """The audit log for the Department: who did what, to which record, and when; filtered,
 paged and exported like every list."""
 
+import datetime
 import json
 
 from django import forms
@@ -9,9 +10,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from accounts import security
 from accounts.models import AuditEvent
 
 from . import exports, policy
@@ -45,7 +49,9 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, actions, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
-        self.fields["action"].choices = [("", _("All actions"))] + [(a, a) for a in actions]
+        self.fields["action"].choices = [("", _("All actions"))] + [
+            (a, action_label(a)) for a in actions
+        ]
 
     def clean(self):
         data = super().clean()
@@ -63,11 +69,25 @@ class AuditFilterForm(forms.Form):
         for name in ("action", "object_type", "object_id"):
             if data[name]:
                 events = events.filter(**{name: data[name].strip()})
-        if data["date_from"]:
-            events = events.filter(at__date__gte=data["date_from"])
-        if data["date_to"]:
-            events = events.filter(at__date__lte=data["date_to"])
+        # Bounds on the time itself, not on its date, so that the index on it serves. The
+        # first and last years bound nothing (and would overflow in UTC).
+        if data["date_from"] and data["date_from"].year > 1:
+            events = events.filter(at__gte=_day_start(data["date_from"]))
+        if data["date_to"] and data["date_to"].year < 9999:
+            next_day = data["date_to"] + datetime.timedelta(days=1)
+            events = events.filter(at__lt=_day_start(next_day))
         return events
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def action_label(action: str):
+    """An action's name in the filter: its label and its code (as the table shows it), or
+    the code alone for an action without a label."""
+    label = security.LABELS.get(action)
+    return format_lazy("{} ({})", label, action) if label else action
 
 
 @login_required
@@ -75,10 +95,10 @@ class AuditFilterForm(forms.Form):
 def audit_list(request):
     if not policy.can(request.user, "audit.view"):
         raise PermissionDenied
-    actions = (
-        AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
-    )
-    form = AuditFilterForm(request.GET or None, actions=list(actions))
+    recorded = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
+    # The security events can be chosen before the first of them is recorded.
+    actions = sorted(set(recorded) | set(security.LABELS))
+    form = AuditFilterForm(request.GET or None, actions=actions)
     events = AuditEvent.objects.select_related("actor").order_by("-at", "-id")
     if form.is_bound:
         events = form.filter(events) if form.is_valid() else events.none()

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.security import record_student_view
+
 from . import consent, policy
 from .models import ConsentEvent, Guardian, Student
 from .selectors import offers_for
@@ -51,6 +53,7 @@ def child(request, pk):
     student = policy.get_object_or_404(request.user, Student, pk=pk)
     if not policy.can(request.user, "student.decide_consent", student):
         raise PermissionDenied
+    record_student_view(request, student)
     return _child_page(request, student, _family_of(request.user))
 
 
@@ -195,6 +198,7 @@ def link_child(request, token):
         guardian, student = _from_link(token)
     except LinkRefused as error:
         return _refused(request, error)
+    record_student_view(request, student, guardian=guardian.pk, via="link")
     return _child_page(request, student, guardian, link_token=token)
 
 

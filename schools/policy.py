@@ -43,10 +43,10 @@ from operator import or_
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
-from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
 from accounts.models import Role
+from accounts.security import OutOfScope
 
 from .models import (
     Activity,
@@ -276,11 +276,12 @@ def _follow(obj, lookup: str):
 
 
 def get_object_or_404(user, model, *, select_related=(), **lookup):
-    """The object if ``user`` may see it; otherwise 404, as if it did not exist."""
+    """The object if ``user`` may see it; otherwise 404, as if it did not exist (recorded
+    as a refused access for a signed-in user: ``accounts.security``)."""
     try:
         return visible(user, model).select_related(*select_related).get(**lookup)
     except (model.DoesNotExist, ValueError, OverflowError):
-        raise Http404 from None
+        raise OutOfScope from None
 
 
 def _school_of(obj) -> School | None:
@@ -397,6 +398,9 @@ RULES = {
     "units.view": _is_role(Role.DEPARTMENT, Role.COMMITTEE, Role.INSPECTOR),
     # Who did what: the Department answers for the portal as a whole.
     "audit.view": _is_role(Role.DEPARTMENT),
+    # The outbox: e-mails waiting or not sent, and sending one again.
+    "outbox.view": _is_role(Role.DEPARTMENT),
+    "outbox.retry": _is_role(Role.DEPARTMENT),
     # Activities (tutoring classes, linked programmes); ``obj`` is the activity, or the
     # school for "propose".
     "activity.view": lambda user, obj: user.role != Role.PARENT and _sees(user, obj),

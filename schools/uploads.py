@@ -31,13 +31,34 @@ def validate_scan(upload):
         raise ValidationError(_("The file must be a PDF, JPEG or PNG document."))
 
 
+CONTENT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
+EXTENSIONS = {"pdf": (".pdf",), "jpeg": (".jpg", ".jpeg"), "png": (".png",)}
+
+
+def download_name(name: str, kind: str | None) -> str:
+    """The stored name, with the extension of what the file is: a PDF uploaded as
+    "bang-chung.html" is saved on the user's disk as "bang-chung.pdf", never opened there
+    as a web page."""
+    name = name.rsplit("/", 1)[-1]
+    if kind is None or name.lower().endswith(EXTENSIONS[kind]):
+        return name
+    return f"{name.rsplit('.', 1)[0] if '.' in name else name}{EXTENSIONS[kind][0]}"
+
+
 def attachment_response(file) -> FileResponse:
     """A stored document, sent as a download that the browser never renders in the
-    portal's origin. The caller has checked that the user may see it."""
+    portal's origin. The caller has checked that the user may see it. The type and the
+    extension come from the content, not from the name the uploader gave."""
     try:
         handle = file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=file.name.rsplit("/", 1)[-1])
+    kind = document_kind(handle)
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=download_name(file.name, kind),
+        content_type=CONTENT_TYPES.get(kind, "application/octet-stream"),
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response

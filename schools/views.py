@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.audit import audit_record
+from accounts.reauth import recent_authentication_required
+from accounts.security import record_student_view
 
 from . import exports, policy, services
 from .exports import Column, field_header
@@ -144,6 +146,7 @@ def school_detail(request, pk):
 
 
 @login_required
+@recent_authentication_required(when=exports.export_format)
 def student_list(request, pk):
     school = policy.get_object_or_404(request.user, School, pk=pk)
     _require(request.user, "school.view_students", school)
@@ -180,6 +183,7 @@ def student_list(request, pk):
 @login_required
 def student_detail(request, pk):
     student = policy.get_object_or_404(request.user, Student, pk=pk)
+    record_student_view(request, student)
     guardianships = (
         policy.visible(request.user, Guardianship)
         .filter(student=student)
@@ -361,6 +365,8 @@ def consent_paper(request, pk):
         request.FILES or None,
         guardians=enrollment.student.guardians.all(),
     )
+    if request.method == "GET":
+        record_student_view(request, enrollment.student, enrollment=enrollment.pk)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -141,3 +142,117 @@ def test_phone_and_email_are_unique_in_the_database(teacher):
 def test_role_grant_is_audited(world):
     event = AuditEvent.objects.filter(action="role_grant", object_id=str(world.principal.pk)).get()
     assert event.data["school"] == world.school_a.moet_code
+
+
+# --- Throttling: per account from any address, per address over any account ---------------
+
+LB = "10.0.0.2"  # the load balancer, as REMOTE_ADDR behind one proxy
+
+
+@pytest.fixture
+def throttled(settings):
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.LOGIN_IP_FAILURE_LIMIT = 6
+    settings.TRUSTED_PROXY_COUNT = 0
+    return settings
+
+
+@pytest.fixture
+def colleague(db):
+    return UserFactory(username="gv.hoa", role=Role.STAFF)
+
+
+def sign_in(username, password="wrong", *, remote="203.0.113.9", forwarded=None):
+    """One attempt from a fresh browser: nothing carried over but the address."""
+    meta = {"REMOTE_ADDR": remote}
+    if forwarded is not None:
+        meta["HTTP_X_FORWARDED_FOR"] = forwarded
+    client = Client()
+    response = client.post(reverse("login"), {"username": username, "password": password}, **meta)
+    response.signed_in = "_auth_user_id" in client.session
+    return response
+
+
+def test_a_forged_forwarded_for_earns_no_fresh_attempts_without_a_proxy(teacher, throttled):
+    for n in range(3):
+        sign_in("gv.lan", forwarded=f"198.51.100.{n}")
+    response = sign_in("gv.lan", PASSWORD, forwarded="198.51.100.200")
+    assert response.status_code == 429 and not response.signed_in
+
+
+def test_an_account_is_locked_whichever_addresses_try_it(teacher, throttled):
+    for n in range(3):
+        sign_in("gv.lan", remote=f"198.51.100.{n}")
+    # Its owner, from an address that never failed, waits too: the account is locked.
+    response = sign_in("gv.lan", PASSWORD, remote="203.0.113.77")
+    assert response.status_code == 429 and not response.signed_in
+
+
+def test_behind_one_proxy_the_forged_values_neither_reset_nor_spread_the_count(
+    teacher, colleague, throttled
+):
+    throttled.TRUSTED_PROXY_COUNT = 1
+    # The client writes a new address in front of the one the balancer appends each time.
+    for n in range(3):
+        sign_in("gv.lan", remote=LB, forwarded=f"6.6.6.{n}, 198.51.100.4")
+    response = sign_in("gv.lan", PASSWORD, remote=LB, forwarded="6.6.6.99, 198.51.100.4")
+    assert response.status_code == 429 and not response.signed_in
+    # Another client behind the same balancer is not that address: the colleague signs in.
+    response = sign_in("gv.hoa", PASSWORD, remote=LB, forwarded="198.51.100.5")
+    assert response.status_code == 302 and response.signed_in
+
+
+def test_one_address_trying_many_accounts_is_throttled(teacher, colleague, throttled):
+    for n in range(6):
+        sign_in(f"gv.{n}", remote="198.51.100.4")  # a different account each time
+    # From that address even a right password waits; the account itself is not locked.
+    response = sign_in("gv.hoa", PASSWORD, remote="198.51.100.4")
+    assert response.status_code == 429 and not response.signed_in
+    assert sign_in("gv.hoa", PASSWORD, remote="203.0.113.20").signed_in
+
+
+def test_behind_one_proxy_the_spraying_address_is_the_one_the_balancer_saw(colleague, throttled):
+    throttled.TRUSTED_PROXY_COUNT = 1
+    for n in range(6):
+        sign_in(f"gv.{n}", remote=LB, forwarded=f"6.6.6.{n}, 198.51.100.4")
+    response = sign_in("gv.hoa", PASSWORD, remote=LB, forwarded="1.2.3.4, 198.51.100.4")
+    assert response.status_code == 429 and not response.signed_in
+    assert sign_in("gv.hoa", PASSWORD, remote=LB, forwarded="198.51.100.5").signed_in
+
+
+def test_signing_in_to_an_own_account_does_not_reset_the_address(teacher, colleague, throttled):
+    for n in range(5):
+        sign_in(f"gv.{n}", remote="198.51.100.4")
+    assert sign_in("gv.hoa", PASSWORD, remote="198.51.100.4").signed_in
+    sign_in("gv.5", remote="198.51.100.4")
+    response = sign_in("gv.lan", PASSWORD, remote="198.51.100.4")
+    assert response.status_code == 429 and not response.signed_in
+
+
+def test_a_successful_sign_in_forgives_the_accounts_own_failures(teacher, throttled):
+    for _ in range(2):
+        sign_in("gv.lan")
+    assert sign_in("gv.lan", PASSWORD).signed_in
+    for _ in range(2):
+        sign_in("gv.lan", remote="203.0.113.10")
+    assert sign_in("gv.lan", PASSWORD).signed_in
+
+
+# --- Sessions: fixation ----------------------------------------------------------------
+
+
+def test_a_session_key_planted_before_sign_in_gives_the_planter_nothing(teacher):
+    """tests/test_sessions.py checks that the key changes; here, from the attacker's side:
+    the key they planted in the victim's browser is not signed in afterwards."""
+    victim = Client()
+    victim.get(reverse("login"))
+    victim.session.save()
+    planted = victim.session.session_key
+    victim.post(reverse("login"), {"username": "gv.lan", "password": PASSWORD})
+    assert victim.get(reverse("schools:home")).status_code == 200
+
+    attacker = Client()
+    attacker.cookies[settings.SESSION_COOKIE_NAME] = planted
+    response = attacker.get(reverse("schools:home"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
