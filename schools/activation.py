@@ -4,9 +4,10 @@ printed slip, or e-mails them a signed link; a guardian opens their account with
 or e-mail. One function per user action, atomic and audited, as in ``services``.
 
 Only a keyed hash of a code is stored (HMAC with ``SECRET_KEY``): the plain code exists once,
-on the sheet the school prints or in the e-mail. A wrong, expired, used or unknown code is
-refused with one message that never says which; repeated failures pause further attempts
-for the phone number (or e-mail) and for the address they come from.
+on the sheet the school prints or in the e-mail (which the outbox keeps only until it is
+sent). A wrong, expired, used or unknown code is refused with one message that never says
+which; repeated failures pause further attempts for the phone number (or e-mail) and for
+the address they come from.
 """
 
 import hashlib
@@ -21,7 +22,6 @@ from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
@@ -35,7 +35,7 @@ from accounts.audit import audit_record
 from accounts.backends import PHONE_LIKE, normalize_phone
 from accounts.models import Role
 
-from . import policy
+from . import mail, policy
 from .models import Guardian, Guardianship, ParentInvitation, School, Student
 
 logger = logging.getLogger(__name__)
@@ -307,16 +307,9 @@ def parent_invitation_send(*, actor, school: School, guardian: Guardian, site_ur
             "code": item.display_code,
             "expires": date_format(timezone.localtime(invitation.expires_at), "d/m/Y"),
         }
-    address = guardian.email
-
-    def send():
-        # The invitation stands whatever the mail server does; a failure is logged.
-        try:
-            send_mail(subject, body, None, [address])
-        except Exception:
-            logger.exception("Could not send the activation link of guardian %s", guardian.pk)
-
-    transaction.on_commit(send)
+    # Queued in the outbox with the invitation, and sent once it commits: the invitation
+    # stands whatever the mail server does, and a failure is tried again.
+    mail.send_after_commit([(subject, body, guardian.email)], about=guardian)
     return invitation
 
 

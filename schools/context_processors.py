@@ -37,6 +37,8 @@ def navigation(request):
         nav.append((_("Rights page"), reverse("public:rights_edit")))
     if policy.can(user, "audit.view"):
         nav.append((_("Audit log"), reverse("schools:audit_list")))
+    if policy.can(user, "outbox.view"):
+        nav.append((_("E-mail outbox"), reverse("schools:outbox_list")))
     if user.role in policy.SCHOOL_ROLES:
         school = policy.visible(user, School).first()
         if school is not None:

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import activation_views, answer_views, audit_views, parent_views, risk_views, views
+from . import (
+    activation_views,
+    answer_views,
+    audit_views,
+    outbox_views,
+    parent_views,
+    risk_views,
+    views,
+)
 
 app_name = "schools"
 
@@ -8,6 +16,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("units/", views.unit_list, name="unit_list"),
     path("audit/", audit_views.audit_list, name="audit_list"),
+    path("outbox/", outbox_views.outbox_list, name="outbox_list"),
+    path("outbox/<int:pk>/retry/", outbox_views.outbox_retry, name="outbox_retry"),
     path("schools/", views.school_list, name="school_list"),
     path("schools/import/", views.school_import, name="school_import"),
     path("schools/<int:pk>/", views.school_detail, name="school_detail"),

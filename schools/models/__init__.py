@@ -1,7 +1,7 @@
 """The schools app's models: the registry (units, schools, years, people) and the
 activities that schools offer outside the main curriculum, which tutoring classes and linked
 programmes extend, with their schedules, enrolments and consent events; and the one-time
-invitations with which parents open their accounts."""
+invitations with which parents open their accounts; and the outbox of e-mails."""
 
 from .activities import (
     Activity,
@@ -14,6 +14,7 @@ from .activities import (
     Weekday,
 )
 from .invitations import ParentInvitation
+from .outbox import OutgoingEmail
 from .registry import (
     LEVEL_GRADES,
     AdministrativeUnit,
@@ -45,6 +46,7 @@ __all__ = [
     "Guardianship",
     "ImportBatch",
     "MainSession",
+    "OutgoingEmail",
     "ParentInvitation",
     "School",
     "SchoolLevel",
