@@ -305,6 +305,77 @@ def test_a_retry_is_refused_to_a_head_who_has_left_the_school(world, queued_only
     assert IssuedDocument.objects.count() == 0
 
 
+def _failing(monkeypatch, *errors):
+    """The builder fails with each of ``errors`` in turn, then works; returns its calls."""
+    calls = []
+    real_build = builders.build
+
+    def build(job, progress):
+        calls.append(job.pk)
+        if len(calls) <= len(errors):
+            raise errors[len(calls) - 1]
+        return real_build(job, progress)
+
+    monkeypatch.setattr(builders, "build", build)
+    return calls
+
+
+def test_a_job_failing_once_on_the_disk_is_tried_again_and_made(world, fake_pdf, monkeypatch):
+    calls = _failing(monkeypatch, OSError(28, "No space left on device"))
+    job = request_report(world.department, kind=DocumentKind.CITY, school_year=world.year)
+    assert len(calls) == 2
+    assert (job.status, job.attempts, job.error) == (Status.DONE, 2, "")
+    assert IssuedDocument.objects.count() == 1
+    page = client_for(world.department).get(detail(job))
+    assert 'data-attempts="2"' in page.text
+    assert reverse("reports:job_download", args=[job.pk]) in page.text
+
+
+def test_a_job_failing_on_the_disk_every_time_fails_after_three_attempts(
+    world, fake_pdf, monkeypatch
+):
+    calls = _failing(monkeypatch, *[OSError("disk")] * 5)
+    job = request_report(world.department, kind=DocumentKind.CITY, school_year=world.year)
+    assert len(calls) == tasks.MAX_ATTEMPTS == 3
+    assert (job.status, job.attempts) == (Status.FAILED, 3)
+    assert "OSError" in job.error
+    page = client_for(world.department).get(detail(job))
+    assert 'data-attempts="3"' in page.text
+    assert reverse("reports:job_retry", args=[job.pk]) in page.text
+
+
+def test_a_report_over_a_cap_is_not_tried_again(world, fake_pdf, monkeypatch):
+    from reports.pdf import PdfTooLarge
+
+    calls = _failing(monkeypatch, PdfTooLarge("Quá nhiều trang"))
+    job = request_report(world.department, kind=DocumentKind.CITY, school_year=world.year)
+    assert len(calls) == 1
+    assert (job.status, job.attempts, job.error) == (Status.FAILED, 1, "Quá nhiều trang")
+
+
+def test_with_a_worker_the_next_attempt_waits_and_the_page_says_so(
+    world, queued_only, fake_pdf, monkeypatch
+):
+    from django.db import OperationalError
+
+    calls = _failing(monkeypatch, OperationalError("server closed the connection"))
+    job = request_report(world.department, kind=DocumentKind.CITY, school_year=world.year)
+    with pytest.raises(OperationalError):
+        tasks.run(job.pk)  # the worker; the task framework records the failure
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (Status.QUEUED, 1)
+    later = queued_only.results[-1]
+    assert later.args == [job.pk] and len(queued_only.results) == 2
+    wait = later.task.run_after - timezone.now()
+    assert datetime.timedelta(seconds=50) < wait <= datetime.timedelta(minutes=1)
+    page = client_for(world.department).get(detail(job), headers={"HX-Request": "true"})
+    assert escape(job.error) in page.text and "OperationalError" in job.error
+    assert 'hx-trigger="every' in page.text  # still waiting: the page keeps polling
+    tasks.run(job.pk)  # the worker, a minute later
+    job.refresh_from_db()
+    assert (job.status, job.attempts, len(calls)) == (Status.DONE, 2, 2)
+
+
 # --- 6. Who may ask for what ------------------------------------------------------------------
 
 
