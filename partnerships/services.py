@@ -336,8 +336,15 @@ def programme_transition(*, actor, programme: Programme, name: str, reason="", r
     """Take the programme through one step of its life (see ``TRANSITIONS``)."""
     if name not in TRANSITIONS:
         raise ValidationError(_("Unknown action."))
-    p = Programme.objects.select_for_update().select_related("school").get(pk=programme.pk)
     sources, target, action, needs_reason, needs_reference = TRANSITIONS[name]
+    if target in (Status.SUBMITTED, Status.APPROVED):
+        # The partner's row first, then the programme's (the order of partner_set_status
+        # and partner_save): a suspension of the partner waits for this decision to commit
+        # and then suspends the programme approved, or this decision waits for it and finds
+        # the partner suspended (rule P2). Never approved with a suspended partner.
+        partner = Programme.objects.filter(pk=programme.pk).values_list("partner_id")
+        list(Partner.objects.select_for_update(no_key=True).filter(pk__in=partner))
+    p = Programme.objects.select_for_update().select_related("school").get(pk=programme.pk)
     _require(actor, action, p)
     if p.status not in sources:
         raise ValidationError(
