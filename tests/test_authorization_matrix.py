@@ -416,6 +416,15 @@ AUTHORITIES = frozenset({DEPT, COMM})
 AGAIN = {"kind": "given", "expected_last": "0"}
 
 
+def outgoing_email(w, role, inside):
+    from schools.models import OutgoingEmail
+
+    email = OutgoingEmail.objects.first() or OutgoingEmail.objects.create(
+        recipient="cha@example.vn", subject="Thư", status="failed", attempts=6
+    )
+    return {"pk": email.pk}
+
+
 @dataclass
 class Row:
     allowed: frozenset = ALL  # roles that may open it (inside their scope)
@@ -630,7 +639,22 @@ ROWS = {
         public=True, kwargs=lambda w, r, i: {"uidb64": "MQ", "token": "bad-token"}
     ),
     "password_reset_complete": Row(public=True),
+    # Two-step verification: the code page without a pending sign-in sends on; every
+    # account may set it up; the pages that need a device (or codes just made) send a user
+    # without one back to the two-step page.
+    "login_code": Row(public=True, ok=(302,)),
+    "reauth": Row(),
+    "two_factor": Row(),
+    "two_factor_setup": Row(),
+    "two_factor_backup_codes": Row(ok=(302,)),
+    "two_factor_backup_codes_new": Row(method="post", ok=(302,)),
+    "two_factor_remove": Row(ok=(302,)),
     "set_language": Row(public=True, method="post", ok=(302,), data={"language": "en"}),
+    # The Department's outbox, and sending again an e-mail given up on (back to the list).
+    "schools:outbox_list": Row(allowed=frozenset({DEPT})),
+    "schools:outbox_retry": Row(
+        allowed=frozenset({DEPT}), method="post", ok=(302,), scoped=False, kwargs=outgoing_email
+    ),
 }
 
 
@@ -843,3 +867,185 @@ def test_admin_unnamed_patterns(world):
     assert dept.get(f"/admin/schools/school/{world.school_far.pk}/change/").status_code == 404
     _assert_sent_to_login(Client().get("/admin/no-such-page/"), reverse("admin:login"))
     assert dept.get("/admin/no-such-page/").status_code == 404
+
+
+# --- The admin's most sensitive pages, role by role ------------------------------------
+# The rows above are generated from the registry; these say plainly, for the records that
+# matter most, who reaches them: superusers, and Department staff within what their
+# permissions give (students, families and the consent ledger of their province, read-only
+# for the ledger); never the audit log or the accounts, and never any other role.
+
+SENSITIVE_ADMIN = {
+    # model: (the object to open, whether Department staff may read it in the admin)
+    "accounts.User": (lambda w: w.staff, False),
+    "accounts.AuditEvent": (lambda w: _any_audit_event(w), False),
+    "schools.Student": (lambda w: w.student_a, True),
+    "schools.Guardian": (lambda w: w.guardian_a, True),
+    "schools.ConsentEvent": (
+        lambda w: w.class_a.enrollments.get().consent_events.order_by("pk").first(),
+        True,
+    ),
+}
+
+
+def _any_audit_event(w):
+    from accounts.models import AuditEvent
+
+    return AuditEvent.objects.order_by("pk").first()
+
+
+def sensitive_admin_pages(w):
+    from django.apps import apps
+
+    yield "admin:index", [], True
+    for label, (target, department_reads) in SENSITIVE_ADMIN.items():
+        meta = apps.get_model(label)._meta
+        prefix = f"admin:{meta.app_label}_{meta.model_name}"
+        yield f"{prefix}_changelist", [], department_reads
+        yield f"{prefix}_change", [target(w).pk], department_reads
+
+
+def _assert_not_reached(response, who, name):
+    assert response.status_code in (302, 403, 404), (who, name, response.status_code)
+    if response.status_code == 302:
+        assert response.url.startswith((reverse("admin:login"), reverse("login"))), (
+            who,
+            name,
+            response.url,
+        )
+
+
+def test_sensitive_admin_pages_only_for_superusers_and_department_staff(world):
+    root = get_user_model().objects.create_superuser("root", "root@example.vn", "x")
+    disabled = get_user_model().objects.create_user("old.staff", password="x", is_staff=True)
+    disabled.is_active = False
+    disabled.save()
+    pages = list(sensitive_admin_pages(world))
+    assert len(pages) == 1 + 2 * len(SENSITIVE_ADMIN)
+    for name, args, department_reads in pages:
+        url = reverse(name, args=args)
+        assert client_for(root).get(url).status_code == 200, name
+        response = client_for(world.department).get(url)
+        if department_reads:
+            assert response.status_code == 200, (name, response.status_code)
+        else:
+            assert response.status_code == 403, (name, response.status_code)
+        _assert_not_reached(Client().get(url), "anonymous", name)
+        _assert_not_reached(client_for(disabled).get(url), "disabled staff", name)
+        for role, user in world.users.items():
+            if role != DEPT:
+                _assert_not_reached(client_for(user).get(url), role, name)
+
+
+def test_the_consent_ledger_and_audit_log_cannot_be_changed_in_the_admin(world):
+    """Even a superuser only reads them: the change form refuses a post, and there is no
+    add or delete."""
+    from accounts.models import AuditEvent
+    from schools.models import ConsentEvent
+
+    root = client_for(get_user_model().objects.create_superuser("root", "root@example.vn", "x"))
+    event = world.class_a.enrollments.get().consent_events.order_by("pk").first()
+    audit = AuditEvent.objects.order_by("pk").first()
+    for obj, data in ((event, {"kind": "withdrawn"}), (audit, {"summary": "rewritten"})):
+        meta = obj._meta
+        prefix = f"admin:{meta.app_label}_{meta.model_name}"
+        before = type(obj).objects.filter(pk=obj.pk).values().get()
+        assert root.post(reverse(f"{prefix}_change", args=[obj.pk]), data).status_code == 403
+        deleted = root.post(reverse(f"{prefix}_delete", args=[obj.pk]), {"post": "yes"})
+        assert deleted.status_code in (403, 404)
+        assert root.get(reverse(f"{prefix}_add")).status_code == 403
+        assert type(obj).objects.filter(pk=obj.pk).values().get() == before
+    assert ConsentEvent.objects.filter(pk=event.pk).exists()
+
+
+# --- Exports: each list that gives a file has its row ----------------------------------
+# A list page answers ``?export=csv|xlsx`` with its rows as a file (schools/exports.py).
+# The same row decides who may take the file; tests/test_exports.py checks what is in it.
+# A list that starts exporting without being named here fails test_every_export_is_known.
+
+EXPORT_ROWS = frozenset(
+    {
+        "schools:unit_list",
+        "schools:audit_list",
+        "schools:school_list",
+        "schools:student_list",
+        "schools:staff_list",
+        "schools:parent_accounts",
+        "schools:risk",
+        "tutoring:class_list",
+        "tutoring:breaches",
+        "tutoring:declaration_school_list",
+        "tutoring:declaration_area_list",
+        "partnerships:programme_list",
+        "partnerships:programme_area_list",
+        "partnerships:fee_comparison",
+        "partnerships:partner_list",
+        "inspections:inspection_list",
+        "inspections:plan_list",
+        "inspections:plan_detail",
+        "inspections:action_list",
+        "inspections:complaint_list",
+    }
+)
+# Addresses that are files themselves (CSV, XLSX, PDF, documents) have rows of their own
+# above: schools:activity_export, reports:job_download, public:open_data_file,
+# partnerships:programme_document, partnerships:partner_document, inspections:evidence,
+# inspections:complaint_attachment; and the conclusion PDF is made by reports:conclusion_pdf.
+FILE_ROWS = frozenset(
+    {
+        "schools:activity_export",
+        "reports:job_download",
+        "public:open_data_file",
+        "partnerships:programme_document",
+        "partnerships:partner_document",
+        "inspections:evidence",
+        "inspections:complaint_attachment",
+    }
+)
+# The roles tried first to open a list, the widest scope first.
+_OPENERS = (DEPT, COMM, PRIN, STAFF, INSP, PARENT)
+
+
+def _export(client, name, row, world, role, inside, fmt):
+    kwargs = row.kwargs(world, role, inside) if row.kwargs else {}
+    data = row.data(world) if callable(row.data) else dict(row.data)
+    return client.get(reverse(name, kwargs=kwargs), {**data, "export": fmt})
+
+
+def _is_file(response) -> bool:
+    return response.status_code == 200 and response.get("Content-Disposition", "").startswith(
+        "attachment"
+    )
+
+
+def test_every_export_is_known(world):
+    found = set()
+    for name, row in ROWS.items():
+        if row.method != "get" or name in FILE_ROWS:
+            continue
+        role = next((r for r in _OPENERS if r in row.allowed), None)
+        client = client_for(world.users[role]) if role else Client()
+        if _is_file(_export(client, name, row, world, role, True, "csv")):
+            found.add(name)
+    assert found == EXPORT_ROWS
+
+
+def test_every_file_address_has_a_row():
+    assert set(ROWS) >= FILE_ROWS
+
+
+@pytest.mark.parametrize("name", sorted(EXPORT_ROWS))
+def test_export_matrix(world, name):
+    row = ROWS[name]
+    response = _export(Client(), name, row, world, None, True, "xlsx")
+    _assert_sent_to_login(response, reverse("login"))
+    for role, user in world.users.items():
+        client = client_for(user)
+        inside = _export(client, name, row, world, role, True, "xlsx")
+        if role in row.allowed:
+            assert _is_file(inside), (name, role, inside.status_code)
+        else:
+            assert inside.status_code in (403, 404), (name, role, inside.status_code)
+        if row.kwargs and row.scoped:
+            outside = _export(client, name, row, world, role, False, "xlsx")
+            assert outside.status_code in (403, 404), (name, role, outside.status_code)

@@ -1153,8 +1153,6 @@ def test_dates_scope_and_plan_are_checked(world):
                 world,
                 trigger=Inspection.Trigger.PLAN,
                 plan=plan,
-                planned_start=world.year.start,
-                planned_end=world.year.start,
             ),
             team=[world.committee],
             lead=world.committee,
