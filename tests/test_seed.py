@@ -1338,3 +1338,83 @@ def test_seeding_refuses_a_production_site(db, settings, command):
     with pytest.raises(CommandError, match="Demo seeding is off"):
         call_command(*command)
     assert not School.objects.exists()
+
+
+def test_seed_scale_offers_programmes_to_families_with_a_ledger_that_agrees(db):
+    """--programme-offers: each live programme offered to students of its grades, their
+    parents' answers in the ledger, each enrolment's status the one its latest answer leads
+    to, never more on a roster than the places; one family in ten can sign in."""
+    call_command(
+        "seed_scale", "--schools", "4", "--students-per-school", "60",
+        "--programmes-per-school", "3", "--programme-offers", "12", stdout=StringIO(),
+    )
+    programmes = Programme.objects.filter(
+        school__moet_code__startswith="S", status__in=["approved", "suspended"]
+    )
+    assert programmes.exists()
+    expected_status = {"given": {"enrolled", "waiting"}, "declined": {"declined"},
+                       "withdrawn": {"withdrawn"}}
+    kinds = Counter()
+    for programme in programmes:
+        enrollments = list(programme.enrollments.select_related("student"))
+        assert 0 < len(enrollments) <= 12
+        assert len({e.student_id for e in enrollments}) == len(enrollments)
+        on_roster = sum(e.status == "enrolled" for e in enrollments)
+        assert on_roster <= programme.capacity
+        for enrollment in enrollments:
+            student = enrollment.student
+            assert student.school_id == programme.school_id
+            assert programme.grade_min <= student.grade <= programme.grade_max
+            events = list(enrollment.consent_events.order_by("id"))
+            kinds.update(e.kind for e in events)
+            if not events:
+                assert enrollment.status == "proposed"
+                continue
+            latest = consent.latest_event(enrollment)
+            assert latest == events[-1]
+            assert enrollment.status in expected_status[latest.kind]
+            assert [e.at for e in events] == sorted(e.at for e in events)
+            for event in events:
+                assert event.terms_hash == programme.terms_hash
+                assert event.guardian.students.filter(pk=student.pk).exists()
+                assert event.channel == ("phone" if event.kind == "withdrawn" else "link")
+    assert set(kinds) == {"given", "declined", "withdrawn"}
+    # A parent answering after the bulk load gets new rows (the id sequences were moved on).
+    programme, newcomer = next(
+        (p, s)
+        for p in programmes.filter(status="approved")
+        for s in Student.objects.filter(
+            school=p.school, grade__gte=p.grade_min, grade__lte=p.grade_max
+        ).exclude(pk__in=p.enrollments.values("student"))[:1]
+    )
+    enrollment = consent.offer_enrollment(activity=programme.activity_ptr, student=newcomer)
+    decision = consent.record(
+        enrollment=enrollment, guardian=newcomer.guardians.first(), kind="declined",
+        channel="link", expected_last=0,
+    )
+    assert decision.event.pk == ConsentEvent.objects.aggregate(top=Max("pk"))["top"]
+    assert enrollment.pk == Enrollment.objects.aggregate(top=Max("pk"))["top"]
+
+    students = Student.objects.filter(school__moet_code__startswith="S").count()
+    parents = User.objects.filter(role=Role.PARENT, guardian__isnull=False)
+    assert parents.count() == students // 10
+    parent = parents.order_by("pk").first()
+    assert parent.username == parent.guardian.phone
+    assert Client().login(username=parent.username, password=DEMO_PASSWORD)
+    child = parent.guardian.students.get()
+    assert list(policy.visible(parent, Student)) == [child]
+
+
+def test_seed_scale_presets_and_their_overrides(db, monkeypatch):
+    from public.management.commands import seed_scale
+
+    monkeypatch.setitem(seed_scale.PRESETS, "small", {
+        "schools": 2, "students_per_school": 10, "programmes_per_school": 1,
+        "programme_offers": 3,
+    })
+    call_command("seed_scale", "--preset", "small", "--students-per-school", "20",
+                 stdout=StringIO())
+    assert School.objects.filter(moet_code__startswith="S").count() == 2
+    assert Student.objects.count() == 40
+    with pytest.raises(CommandError):
+        call_command("seed_scale", "--prefix", "T", stdout=StringIO())
