@@ -366,3 +366,71 @@ def test_a_portal_without_a_school_year_says_so_rather_than_failing(world):
     assert response.status_code == 200
     message = gettext("No school year is recorded yet: there is nothing to count.")
     assert html.escape(message) in response.content.decode()
+
+
+# --- Figures kept between requests ----------------------------------------------------------
+
+
+@pytest.fixture
+def kept(settings):
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    return settings
+
+
+def _programmes_count(response) -> int:
+    return response.context["figures"].total.programmes
+
+
+def test_kept_figures_are_shown_with_when_they_were_counted_and_cost_no_counting(world, kept):
+    first = _get(world.department)
+    assert first.context["computed_at"] is not None
+    assert "data-computed-at" in first.content.decode()
+    _programmes_in(world, world.school_b, 2)
+    with mock.patch.object(figures, "compute", side_effect=AssertionError("counted again")):
+        again = _get(world.department)
+    assert _programmes_count(again) == _programmes_count(first)
+    assert again.context["computed_at"] == first.context["computed_at"]
+
+
+def test_figures_older_than_the_setting_are_counted_again(world, kept):
+    before = _programmes_count(_get(world.department))
+    _programmes_in(world, world.school_b, 2)
+    later = timezone.now() + datetime.timedelta(seconds=301)
+    with mock.patch("reports.dashboard_views.timezone.now", return_value=later):
+        response = _get(world.department)
+    assert _programmes_count(response) == before + 2
+    assert response.context["computed_at"] == later
+
+
+def test_while_one_request_counts_again_the_others_are_shown_the_kept_figures(world, kept):
+    before = _programmes_count(_get(world.department))
+    _programmes_in(world, world.school_b, 2)
+    later = timezone.now() + datetime.timedelta(seconds=301)
+    # Another request holds the lock: it is counting them.
+    with (
+        mock.patch("reports.dashboard_views.timezone.now", return_value=later),
+        mock.patch("reports.dashboard_views.cache.add", return_value=False),
+    ):
+        response = _get(world.department)
+    assert _programmes_count(response) == before
+
+
+def test_kept_figures_are_each_users_own_and_each_choices_own(world, kept):
+    department = _get(world.department)
+    committee = _get(world.committee)
+    assert department.context["figures"].total.schools == 3
+    assert committee.context["figures"].total.schools == 2
+    narrowed = _get(world.department, area=world.area_b.pk)
+    assert narrowed.context["figures"].total.schools == 1
+    english = client_for(world.department)
+    english.cookies["django_language"] = "en"
+    assert english.get(URL).context["figures"].total.schools == 3
+
+
+def test_a_setting_of_zero_counts_at_every_request(world):
+    before = _programmes_count(_get(world.department))
+    _programmes_in(world, world.school_b, 2)
+    response = _get(world.department)
+    assert _programmes_count(response) == before + 2
+    assert response.context["computed_at"] is None
+    assert "data-computed-at" not in response.content.decode()
