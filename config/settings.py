@@ -180,6 +180,28 @@ STORAGES = {
     },
 }
 
+# Uploaded files (consent scans, evidence, partners' documents, issued PDFs) are on the local
+# disk (MEDIA_ROOT) unless S3_BUCKET names an S3-compatible bucket (AWS, MinIO, Viettel or
+# FPT object storage...), which several app servers then share. The bucket stays private:
+# every file is served through the portal's authorised views, as a download.
+if env.str("S3_BUCKET", default=""):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("S3_REGION", default=None),
+            "access_key": env.str("S3_ACCESS_KEY_ID", default=None),
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default=None),
+            "location": env.str("S3_PREFIX", default=""),
+            "addressing_style": env.str("S3_ADDRESSING_STYLE", default="path"),
+            "default_acl": None,  # the bucket's own policy: private
+            "querystring_auth": True,  # any address made for a file is signed and expires
+            "querystring_expire": 300,
+            "file_overwrite": False,  # two uploads of one name never replace each other
+        },
+    }
+
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)

@@ -97,3 +97,33 @@ def test_the_client_address_is_not_taken_from_a_forged_header(rf, settings):
     # A request that did not come through it keeps its own address.
     request = rf.get("/", REMOTE_ADDR="198.51.100.7")
     assert client_ip(request) == "198.51.100.7"
+
+
+STORAGE_PROBE = (
+    "from django.core.files.storage import storages; s = storages['default']; "
+    "print(type(s).__name__, getattr(s, 'bucket_name', '-'), getattr(s, 'endpoint_url', '-'), "
+    "getattr(s, 'default_acl', '-'), getattr(s, 'querystring_auth', '-'), "
+    "getattr(s, 'file_overwrite', '-'))"
+)
+
+
+def test_uploads_go_to_a_private_s3_compatible_bucket_when_one_is_named():
+    result = _manage(
+        "shell",
+        "-c",
+        STORAGE_PROBE,
+        S3_BUCKET="cong-day-them",
+        S3_ENDPOINT_URL="https://s3.example.vn",
+        S3_ACCESS_KEY_ID="AKIAEXAMPLE",
+        S3_SECRET_ACCESS_KEY="secret-example",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == [
+        "S3Storage", "cong-day-them", "https://s3.example.vn", "None", "True", "False"
+    ]
+
+
+def test_uploads_stay_on_the_local_disk_without_a_bucket():
+    result = _manage("shell", "-c", STORAGE_PROBE)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split()[0] == "FileSystemStorage"
