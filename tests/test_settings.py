@@ -119,7 +119,12 @@ def test_uploads_go_to_a_private_s3_compatible_bucket_when_one_is_named():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].split() == [
-        "S3Storage", "cong-day-them", "https://s3.example.vn", "None", "True", "False"
+        "S3Storage",
+        "cong-day-them",
+        "https://s3.example.vn",
+        "None",
+        "True",
+        "False",
     ]
 
 
