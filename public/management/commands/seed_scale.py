@@ -451,9 +451,21 @@ STEPS = [
     ("complaints", "Phản ánh"),
     ("complaint_events", "Lịch sử phản ánh"),
     ("report_jobs", "Yêu cầu báo cáo"),
+    ("statistics", "Thống kê bảng (ANALYZE)"),
     ("issued_documents", "Báo cáo đã phát hành (PDF)"),
     ("rights_pages", "Trang quyền của gia đình"),
     ("open_data", "Dữ liệu mở tháng này"),
+]
+
+
+# The tables whose statistics step_statistics refreshes (those the steps fill).
+ANALYSED = [
+    User, School, StaffMember, SchoolUserObjectPermission, TeachingAssignment, Student,
+    Guardian, Guardianship, MainSession, Activity, TutoringClass, TutoringClass.teachers.through,
+    ActivitySlot, ActivityEvent, SubjectResult, Enrollment, ConsentEvent, Partner, PartnerEvent,
+    Licence, Programme, ProgrammeTeacher, ProgrammeDocument, UnitUserObjectPermission,
+    InspectionPlan, Inspection, TeamMember, ChecklistAnswer, Finding, CorrectiveAction,
+    InspectionEvent, Complaint, ComplaintEvent, ReportJob,
 ]
 
 
@@ -620,20 +632,6 @@ class Command(BaseCommand):
                 seconds = time.perf_counter() - t0
                 rate = f"{number(int(rows / seconds))} hàng/s" if seconds > 0 and rows else ""
                 self.say(f"  {label:<34} {number(rows):>12} hàng {seconds:8.1f} s  {rate}")
-        if connection.vendor == "postgresql":
-            t0 = time.perf_counter()
-            with connection.cursor() as cursor:
-                for model in (User, School, StaffMember, SchoolUserObjectPermission,
-                              TeachingAssignment, Student, Guardian, Guardianship, MainSession,
-                              Activity, TutoringClass, TutoringClass.teachers.through,
-                              ActivitySlot, ActivityEvent, SubjectResult, Enrollment,
-                              ConsentEvent, Partner, PartnerEvent, Licence, Programme,
-                              ProgrammeTeacher, ProgrammeDocument, UnitUserObjectPermission,
-                              InspectionPlan, Inspection, TeamMember, ChecklistAnswer,
-                              Finding, CorrectiveAction, InspectionEvent, Complaint,
-                              ComplaintEvent, ReportJob, IssuedDocument):
-                    cursor.execute(f'ANALYZE "{model._meta.db_table}"')
-            self.say(f"  {'ANALYZE':<34} {'':>12}     {time.perf_counter() - t0:8.1f} s")
         self.say(
             f"Xong trong {time.perf_counter() - started:.1f} s. Đăng nhập thử: "
             f"{self.login}.ht00000 (hiệu trưởng), {self.login}.gv0000000 (giáo viên), "
@@ -1330,7 +1328,19 @@ class Command(BaseCommand):
                     )
 
         total = sum(PROGRAMME_PATH.index(p.status) + 1 for p in self.programmes)
-        return len(self.bulk(ActivityEvent, events(), total, "sự kiện"))
+        ids = self.bulk(ActivityEvent, events(), total, "sự kiện")
+        # Dated as they happened, not today: drafted, submitted and approved in the weeks
+        # before the school year (the parents answer from its first day), suspended weeks
+        # into it. Dated today, every answer would be "given before the approval".
+        year_start = timezone.make_aware(datetime.datetime.combine(WHOLE_YEAR[0], T(9)))
+        offsets = {S.DRAFT: -40, S.SUBMITTED: -30, S.APPROVED: -20, S.SUSPENDED: 45}
+        times = (
+            year_start + datetime.timedelta(days=offsets[status], minutes=p.pk % 480)
+            for p in self.programmes
+            for status in PROGRAMME_PATH[:PROGRAMME_PATH.index(p.status) + 1]
+        )
+        self.set_times(ActivityEvent, "at", zip(ids, times, strict=True))
+        return len(ids)
 
     # The programmes' rosters and the parents' answers: millions of rows, written with COPY
     # on PostgreSQL (``copy_rows``), in two passes over the same offers.
@@ -1982,11 +1992,21 @@ class Command(BaseCommand):
         RightsPage.objects.bulk_create(pages)
         return len(pages)
 
+    def step_statistics(self):
+        """PostgreSQL's statistics of the tables just filled (ANALYZE sees this transaction's
+        rows), before the reports and open data query them: planned on the statistics of
+        empty tables, a report's query over millions of consent events ran for minutes.
+        Returns the number of tables analysed."""
+        if connection.vendor != "postgresql":
+            return 0
+        with connection.cursor() as cursor:
+            for model in ANALYSED:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+        return len(ANALYSED)
+
     def step_open_data(self):
         """This month's open data files, made anew with the city just loaded."""
-        for dataset in opendata.schema():
-            opendata.release(dataset, "csv", remake=True)
-        return len(opendata.schema()) * len(opendata.FORMATS)
+        return opendata.release_all(remake=True)
 
     def step_issued_documents(self):
         """A head's report on their school (the first secondary one, which has tutoring) and
