@@ -323,9 +323,10 @@ TASKS = {"default": {"BACKEND": TASKS_BACKENDS[env.str("TASKS_BACKEND", default=
 # /healthz fails when a queued task has waited this long for a worker.
 HEALTH_TASK_MAX_WAIT_SECONDS = env.int("HEALTH_TASK_MAX_WAIT_SECONDS", default=300)
 
-# The dashboards' figures are kept this long per user and choice (reports/dashboard_views.py):
-# counting a city's answers takes seconds. 0 counts them at every request.
-DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
+# The dashboards' figures and the coercion-risk signals are kept this long per user and
+# choice (schools/kept.py): counting a city's answers takes seconds. 0 counts them at every
+# request.
+FIGURES_CACHE_SECONDS = env.int("FIGURES_CACHE_SECONDS", default=300)
 
 # Official PDFs (WeasyPrint): caps on the HTML laid out (which bounds the layout time), the
 # page count, the time spent laying out and the size of the file; a report over them fails

@@ -13,28 +13,20 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from accounts.models import Role
-from schools import policy
+from schools import kept, policy
 from schools.models import AdministrativeUnit, School, SchoolLevel, SchoolYear
 
 from . import charts, figures
 from .forms import PeriodForm
-
-
-# Figures older than DASHBOARD_CACHE_SECONDS are still shown, for up to this many times as
-# long, while one request recomputes them; that request holds a lock for at most this long.
-STALE_FACTOR = 4
-COMPUTE_LOCK_SECONDS = 120
 
 
 @dataclass
@@ -406,40 +398,20 @@ def _breakdown(rows: list[figures.Row], period, scope: Scope, by: str) -> list[t
 
 
 def dashboard_figures(user, scope: Scope, period: figures.Period):
-    """The figures of the dashboard and when they were computed. Counting a city's
-    millions of answers takes seconds, so the figures are kept for
-    ``DASHBOARD_CACHE_SECONDS``, per user (whose scope and knowledge they count), choice of
-    area and level, period and language. Once they are that old, the first request to
-    come recomputes them while the others are still shown the ones kept (for up to
-    ``STALE_FACTOR`` times as long): a crowd of officials never counts the city at once."""
-    fresh_for = settings.DASHBOARD_CACHE_SECONDS
-    if fresh_for <= 0:
-        return figures.compute(scope.schools, period, user=figures.limited_to(user)), None
-    key = ":".join(
-        str(part)
-        for part in (
-            "dashboard",
-            user.pk,
-            scope.area.pk if scope.area else "",
-            scope.level,
-            period.school_year.pk,
-            period.date_from.isoformat(),
-            period.date_to.isoformat(),
-            translation.get_language(),
-        )
+    """The figures of the dashboard and when they were counted, kept per user (whose scope
+    and knowledge they count), choice of area and level, and period (``schools.kept``)."""
+    key = kept.cache_key(
+        "dashboard",
+        user.pk,
+        scope.area.pk if scope.area else "",
+        scope.level,
+        period.school_year.pk,
+        period.date_from.isoformat(),
+        period.date_to.isoformat(),
     )
-    kept = cache.get(key)
-    now = timezone.now()
-    if kept is not None:
-        found, computed_at = kept
-        fresh = (now - computed_at).total_seconds() < fresh_for
-        # Stale: recompute once (the lock lasts as long as a computation may), else show it.
-        if fresh or not cache.add(f"{key}:computing", True, timeout=COMPUTE_LOCK_SECONDS):
-            return found, computed_at
-    found = figures.compute(scope.schools, period, user=figures.limited_to(user))
-    cache.set(key, (found, now), timeout=fresh_for * STALE_FACTOR)
-    cache.delete(f"{key}:computing")
-    return found, now
+    return kept.kept(
+        key, lambda: figures.compute(scope.schools, period, user=figures.limited_to(user))
+    )
 
 
 @login_required
@@ -465,7 +437,7 @@ def dashboard(request):
         "level_label": SchoolLevel(scope.level).label if scope.level else "",
         "figures": found,
         "computed_at": computed_at,
-        "cache_minutes": settings.DASHBOARD_CACHE_SECONDS // 60,
+        "cache_minutes": settings.FIGURES_CACHE_SECONDS // 60,
         "cards": headline_cards(found.total, links, scope),
         "charts": dashboard_charts(found, links),
     }

@@ -32,7 +32,8 @@ Apps below this one add their own signals through ``REASON_PROVIDERS``.
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from itertools import chain
 
 from django.conf import settings
 from django.db.models import (
@@ -53,7 +54,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import policy
+from . import kept, policy
 from .models import Activity, ActivityEvent, ConsentEvent, Enrollment, Student
 
 LIVE = (Activity.Status.APPROVED, Activity.Status.OPEN, Activity.Status.SUSPENDED)
@@ -81,6 +82,9 @@ BURST_WINDOW = timedelta(minutes=10)
 # at least this many: one family changing its mind is its right and says nothing.
 EARLY_WITHDRAWAL_DAYS = 14
 EARLY_WITHDRAWAL_MIN = 3
+
+# Ids sent to the database in one query at most (each is a parameter).
+ID_SLICE = 5000
 
 # How much each signal adds to an activity's score, counted once per signal.
 WEIGHTS = {
@@ -153,21 +157,13 @@ def _percent(part: int, whole: int) -> str:
 
 
 def _homeroom_share(live) -> Iterable[tuple[int, Reason]]:
+    """Two queries, then arithmetic: the roster's students per activity and homeroom class
+    (only the groups large enough to reach the threshold in a class of the minimum size),
+    then the size of those classes, by grade, counted once. A size counted per group by
+    a subquery made the city's dashboard wait a minute and a half."""
     threshold = _thousandths(settings.COERCION_SHARE_THRESHOLD)
-    size = (
-        Student.objects.filter(
-            school_id=OuterRef("activity__school_id"),
-            homeroom=OuterRef("student__homeroom"),
-            status=Student.Status.STUDYING,
-            grade__gte=OuterRef("activity__grade_min"),
-            grade__lte=OuterRef("activity__grade_max"),
-        )
-        .order_by()
-        .values("school_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    rows = (
+    least = -(-HOMEROOM_MIN_STUDENTS * threshold // 1000)  # ceil: fewer never reach it
+    groups = list(
         Enrollment.objects.filter(
             activity__in=live,
             status=Enrollment.Status.ENROLLED,
@@ -182,11 +178,37 @@ def _homeroom_share(live) -> Iterable[tuple[int, Reason]]:
             "activity__grade_max",
             "student__homeroom",
         )
-        .annotate(enrolled=Count("pk"), size=Subquery(size))
-        .annotate(margin=F("enrolled") * 1000 - F("size") * threshold)
-        .filter(size__gte=HOMEROOM_MIN_STUDENTS, margin__gte=0)
+        .annotate(enrolled=Count("pk"))
+        .filter(enrolled__gte=least)
         .order_by("activity_id", "student__homeroom")
     )
+    if not groups:
+        return
+    classes = {(g["activity__school_id"], g["student__homeroom"]) for g in groups}
+    by_grade: dict[tuple[int, str], dict[int, int]] = {}
+    sizes = (
+        Student.objects.filter(
+            status=Student.Status.STUDYING,
+            school_id__in={school for school, _homeroom in classes},
+            homeroom__in={homeroom for _school, homeroom in classes},
+        )
+        .values_list("school_id", "homeroom", "grade")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for school, homeroom, grade, n in sizes:
+        if (school, homeroom) in classes:
+            by_grade.setdefault((school, homeroom), {})[grade] = n
+    rows = []
+    for group in groups:
+        grades = by_grade.get((group["activity__school_id"], group["student__homeroom"]), {})
+        size = sum(
+            n
+            for grade, n in grades.items()
+            if group["activity__grade_min"] <= grade <= group["activity__grade_max"]
+        )
+        if size >= HOMEROOM_MIN_STUDENTS and group["enrolled"] * 1000 >= size * threshold:
+            rows.append({**group, "size": size})
     for row in rows:
         yield (
             row["activity_id"],
@@ -238,6 +260,25 @@ def _staff_recorded(live) -> Iterable[tuple[int, Reason]]:
 
 
 def _before_approval(live) -> Iterable[tuple[int, Reason]]:
+    """First the activities whose first consent precedes their first approval (the first
+    consent and the first approval of each activity, two grouped queries compared here),
+    then their consents before it: looking the approval up for each of a city's millions
+    of consents took half a minute."""
+    given = ConsentEvent.objects.filter(enrollment__activity__in=live, kind=Kind.GIVEN)
+    first_given = dict(
+        given.values_list("enrollment__activity_id").annotate(first=Min("at")).order_by()
+    )
+    approvals = (
+        ActivityEvent.objects.filter(
+            activity__in=live, to_status__in=[Activity.Status.APPROVED, Activity.Status.OPEN]
+        )
+        .values_list("activity_id")
+        .annotate(first=Min("at"))
+        .order_by()
+    )
+    early = [pk for pk, approved in approvals if pk in first_given and first_given[pk] < approved]
+    if not early:
+        return
     approved_at = (
         ActivityEvent.objects.filter(
             activity_id=OuterRef("enrollment__activity_id"),
@@ -246,13 +287,15 @@ def _before_approval(live) -> Iterable[tuple[int, Reason]]:
         .order_by("at", "id")
         .values("at")[:1]
     )
-    rows = (
-        ConsentEvent.objects.filter(enrollment__activity__in=live, kind=Kind.GIVEN)
+    # In slices: a list of ids is sent as one parameter each.
+    rows = chain.from_iterable(
+        given.filter(enrollment__activity__in=early[i : i + ID_SLICE])
         .annotate(approved_at=Subquery(approved_at))
         .filter(at__lt=F("approved_at"))
         .values("enrollment__activity_id")
         .annotate(n=Count("pk"), approved=Min("approved_at"))
         .order_by()
+        for i in range(0, len(early), ID_SLICE)
     )
     for row in rows:
         approved = timezone.localtime(row["approved"])
@@ -388,6 +431,12 @@ def flagged_activities(user) -> list[FlaggedActivity]:
     """The live activities in ``user``'s scope that show at least one signal, highest score
     first, then by title."""
     return flagged_among(live_activities(user), user)
+
+
+def flagged_activities_kept(user) -> tuple[list[FlaggedActivity], datetime | None]:
+    """``flagged_activities``, kept for a while (``schools.kept``): over a city the signals
+    count millions of consent events. Also when they were counted (None: just now)."""
+    return kept.kept(kept.cache_key("risk", user.pk), lambda: flagged_activities(user))
 
 
 def flagged_among(live: QuerySet[Activity], user=None) -> list[FlaggedActivity]:

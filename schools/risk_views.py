@@ -30,7 +30,7 @@ COLUMNS = [
 def risk_list(request):
     if not policy.can(request.user, "activity.view_risk"):
         raise PermissionDenied
-    flagged = risk.flagged_activities(request.user)
+    flagged, computed_at = risk.flagged_activities_kept(request.user)
     schools = sorted(
         {f.activity.school for f in flagged}, key=lambda s: (risk.alphabetical(s.name), s.pk)
     )
@@ -49,6 +49,8 @@ def risk_list(request):
         "schools/risk.html",
         {
             "page": page,
+            "computed_at": computed_at,
+            "cache_minutes": settings.FIGURES_CACHE_SECONDS // 60,
             "schools": schools,
             "school_id": school_id,
             "threshold": round(settings.COERCION_SHARE_THRESHOLD * 100),

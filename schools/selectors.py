@@ -69,7 +69,7 @@ def home_summary(user) -> dict:
 
     schools = policy.visible(user, School)
     if policy.can(user, "activity.view_risk"):
-        n_risky = len(risk.flagged_activities(user))
+        n_risky = len(risk.flagged_activities_kept(user)[0])
         if n_risky:
             text = _("Activities showing signs of coercion")
             tasks.append(_task(text, "schools:risk", count=n_risky))

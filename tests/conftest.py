@@ -54,7 +54,7 @@ def _test_settings(settings, tmp_path_factory):
     settings.DEMO_SEEDING_ALLOWED = True
     # Tests change data and look at the dashboard again; the kept figures have tests of
     # their own (test_dashboard.py), which turn this back on.
-    settings.DASHBOARD_CACHE_SECONDS = 0
+    settings.FIGURES_CACHE_SECONDS = 0
     # Hashing is slow by design; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {

@@ -373,7 +373,7 @@ def test_a_portal_without_a_school_year_says_so_rather_than_failing(world):
 
 @pytest.fixture
 def kept(settings):
-    settings.DASHBOARD_CACHE_SECONDS = 300
+    settings.FIGURES_CACHE_SECONDS = 300
     return settings
 
 
@@ -396,7 +396,7 @@ def test_figures_older_than_the_setting_are_counted_again(world, kept):
     before = _programmes_count(_get(world.department))
     _programmes_in(world, world.school_b, 2)
     later = timezone.now() + datetime.timedelta(seconds=301)
-    with mock.patch("reports.dashboard_views.timezone.now", return_value=later):
+    with mock.patch("schools.kept.timezone.now", return_value=later):
         response = _get(world.department)
     assert _programmes_count(response) == before + 2
     assert response.context["computed_at"] == later
@@ -408,8 +408,8 @@ def test_while_one_request_counts_again_the_others_are_shown_the_kept_figures(wo
     later = timezone.now() + datetime.timedelta(seconds=301)
     # Another request holds the lock: it is counting them.
     with (
-        mock.patch("reports.dashboard_views.timezone.now", return_value=later),
-        mock.patch("reports.dashboard_views.cache.add", return_value=False),
+        mock.patch("schools.kept.timezone.now", return_value=later),
+        mock.patch("schools.kept.cache.add", return_value=False),
     ):
         response = _get(world.department)
     assert _programmes_count(response) == before

@@ -555,3 +555,36 @@ def test_menu_and_home_task_for_those_who_may_see_it(world, risky):
 def test_no_home_task_when_nothing_shows_a_sign(world):
     page = client_for(world.principal).get(reverse("schools:home")).content.decode()
     assert page.count(f'href="{reverse("schools:risk")}"') == 1  # the menu only
+
+
+# --- Kept between requests --------------------------------------------------------------
+
+
+def test_the_page_and_the_home_task_use_the_kept_signals_with_their_time(world, risky, settings):
+    settings.FIGURES_CACHE_SECONDS = 300
+    client = client_for(world.department)
+    first = client.get(reverse("schools:risk"))
+    assert first.context["computed_at"] is not None
+    assert "data-computed-at" in first.content.decode()
+    with mock.patch.object(risk, "flagged_among", side_effect=AssertionError("counted again")):
+        again = client.get(reverse("schools:risk"))
+        home = client.get(reverse("schools:home")).content.decode()
+        # Each user's own: the committee's are counted for the committee.
+        with pytest.raises(AssertionError, match="counted again"):
+            client_for(world.committee).get(reverse("schools:risk"))
+    assert risky.get_absolute_url() in again.content.decode()
+    assert again.context["computed_at"] == first.context["computed_at"]
+    assert home.count(f'href="{reverse("schools:risk")}"') == 2  # the menu and the task
+
+
+def test_consents_before_approval_are_found_whatever_the_slice_of_ids(world, monkeypatch):
+    programmes = [_new_programme(world, f"Sớm {n}") for n in range(3)]
+    for programme in programmes:
+        ((student, guardian),) = _families(world.school_a, 1)
+        _answer(programme, student, guardian)
+        ActivityEvent.objects.filter(activity=programme).update(
+            at=timezone.now() + datetime.timedelta(hours=1)
+        )
+    monkeypatch.setattr(risk, "ID_SLICE", 1)
+    flags = _flags(world.principal)
+    assert all(flags[p.title].codes == ["before_approval"] for p in programmes)
