@@ -39,6 +39,7 @@ from partnerships.rules import PAYING_STATUSES
 from reports import figures
 from schools.models import School, SchoolLevel, SchoolYear
 
+from . import cache as public_cache
 from .models import OpenDataRelease
 
 SCHEMA_VERSION = "1.0"
@@ -265,8 +266,20 @@ class Dataset:
     rows: list[dict]
 
 
-def build(name: str) -> Dataset:
-    """The rows of dataset ``name`` for the current school year (whole year to date)."""
+def counted() -> figures.Figures | None:
+    """The figures the datasets publish: the current school year to date, every active
+    school, as published (None before the first school year)."""
+    try:
+        period = figures.default_period()
+    except SchoolYear.DoesNotExist:
+        return None
+    schools = School.objects.filter(is_active=True)
+    return figures.compute(schools, period, per_school=True, published=True)
+
+
+def build(name: str, found: figures.Figures | None = None) -> Dataset:
+    """The rows of dataset ``name`` for the current school year (whole year to date), from
+    ``found`` (``counted()``) when the caller has counted them already."""
     try:
         period = figures.default_period()
     except SchoolYear.DoesNotExist:
@@ -274,7 +287,7 @@ def build(name: str) -> Dataset:
     schools = School.objects.filter(is_active=True)
     if name == "fees":
         return Dataset(name, period.school_year.name, _fee_rows(schools, period.school_year))
-    found = figures.compute(schools, period, per_school=True, published=True)
+    found = found or counted()
     facts = {s["pk"]: s for s in schools.values("pk", "moet_code", "level", "unit_id")}
     areas = figures.areas_of({pk: s["unit_id"] for pk, s in facts.items()})
     published = {row.key: _figure_values(row) for row in found.by_school}
@@ -366,18 +379,38 @@ def _fee_rows(schools, year) -> list[dict]:
     return rows
 
 
-def release(dataset: str, fmt: str, *, remake: bool = False) -> str:
-    """This month's file: made at the month's first download (both formats from one count,
-    so that they agree) and kept; a second process asking at the same moment gets the
-    first one's. ``remake`` makes it anew (after loading data in bulk)."""
+def release_all(*, remake: bool = False) -> int:
+    """This month's files of every dataset, the figures counted once for all of them
+    (``manage.py opendata_release``, run on the first of the month, and the seeds); the
+    number of files made. Without ``remake`` a file already made is kept."""
+    to_make = [dataset for dataset in schema() if remake or not _released(dataset).exists()]
+    found = counted() if to_make else None
+    for dataset in to_make:
+        release(dataset, "csv", remake=remake, found=found)
+    return len(to_make) * len(FORMATS)
+
+
+def _released(dataset: str):
     month = timezone.localdate().replace(day=1)
-    mine = OpenDataRelease.objects.filter(month=month, dataset=dataset, min_group=min_group())
+    return OpenDataRelease.objects.filter(month=month, dataset=dataset, min_group=min_group())
+
+
+def release(
+    dataset: str, fmt: str, *, remake: bool = False, found: figures.Figures | None = None
+) -> str:
+    """This month's file: made at the month's first download unless ``release_all`` made it
+    already (both formats from one count, so that they agree) and kept; a second process
+    asking at the same moment gets the first one's. ``remake`` makes it anew (after loading
+    data in bulk)."""
+    month = timezone.localdate().replace(day=1)
+    mine = _released(dataset)
     if remake:
         mine.delete()
-    found = mine.filter(fmt=fmt).values_list("content", flat=True).first()
-    if found is not None:
-        return found
-    rows = build(dataset)
+        public_cache.bump()  # the files kept with the pages go too
+    content = mine.filter(fmt=fmt).values_list("content", flat=True).first()
+    if content is not None:
+        return content
+    rows = build(dataset, found)
     contents = {
         "csv": as_csv(rows),
         "json": as_json(rows, settings.SITE_URL.rstrip("/") + reverse("public:open_data")),

@@ -561,3 +561,30 @@ def test_making_a_file_costs_as_many_queries_for_more_areas_and_schools(city, da
     with CaptureQueriesContext(connection) as many:
         opendata.release(dataset, "csv", remake=True)
     assert len(many) == len(few)
+
+
+def test_the_monthly_command_makes_every_file_counting_once_and_keeps_them(city, monkeypatch):
+    from io import StringIO
+    from unittest import mock
+
+    from django.core.management import call_command
+
+    from reports import figures
+
+    counting = mock.patch.object(figures, "compute", wraps=figures.compute)
+    with counting as compute:
+        out = StringIO()
+        call_command("opendata_release", stdout=out)
+    assert compute.call_count == 1
+    assert out.getvalue().strip() == f"{len(opendata.schema()) * len(FORMATS)} files made."
+    assert OpenDataRelease.objects.count() == len(opendata.schema()) * len(FORMATS)
+    before = read_json("schools")
+    enrol(city.p1, student(city.a1, 99), Enrollment.Status.DECLINED, "declined")
+    # Run again the same month: kept, nothing counted; a download counts nothing either.
+    with mock.patch.object(figures, "compute", side_effect=AssertionError("counted")):
+        call_command("opendata_release", stdout=StringIO())
+        assert read_json("schools") == before
+    with counting as compute:
+        call_command("opendata_release", "--remake", stdout=StringIO())
+    assert compute.call_count == 1
+    assert read_json("schools") != before

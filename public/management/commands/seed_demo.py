@@ -2453,8 +2453,7 @@ class Command(BaseCommand):
         # report that cannot be made leaves the city in place.
         city.reports()
         # This month's open data, as the first visitor would make it.
-        for dataset in opendata.schema():
-            opendata.release(dataset, "csv")
+        opendata.release_all()
         if options["verbosity"] == 0:
             return
         self.stdout.write(self.summary())
