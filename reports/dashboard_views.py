@@ -7,17 +7,20 @@ and ``date_to`` (``PeriodForm``). Every figure links to the list it counts, with
 that list understands (``figure_links``).
 """
 
+import datetime
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -64,7 +67,11 @@ def _url(name: str, *args, **query) -> str:
 def dashboard_scope(request) -> Scope:
     """The schools of the user's scope, narrowed by ``?area=`` and ``?level=``. An area
     outside the scope (or not a unit id at all) is a 404, as everywhere in the portal."""
-    user = request.user
+    return scope_of(request.user, request.GET.get("area", ""), request.GET.get("level", ""))
+
+
+def scope_of(user, area: str, level: str) -> Scope:
+    """``dashboard_scope`` of ``user`` for the parameters ``area`` and ``level``."""
     schools = policy.visible(user, School)
     scope = Scope(schools=schools)
     if user.role == Role.PRINCIPAL and not user.is_superuser:
@@ -72,13 +79,11 @@ def dashboard_scope(request) -> Scope:
         own = list(schools.select_related("unit")[:2])
         scope.school = own[0] if len(own) == 1 else None
         return scope
-    area = request.GET.get("area", "")
     if area:
         if not re.fullmatch(r"[0-9]{1,9}", area):
             raise Http404
         scope.area = policy.get_object_or_404(user, AdministrativeUnit, pk=int(area))
         scope.schools = figures.in_area(scope.schools, scope.area)
-    level = request.GET.get("level", "")
     if level in SchoolLevel.values:
         scope.level = level
         scope.schools = scope.schools.filter(level=level)
@@ -398,20 +403,56 @@ def _breakdown(rows: list[figures.Row], period, scope: Scope, by: str) -> list[t
 
 
 def dashboard_figures(user, scope: Scope, period: figures.Period):
-    """The figures of the dashboard and when they were counted, kept per user (whose scope
-    and knowledge they count), choice of area and level, and period (``schools.kept``)."""
+    """The figures of the dashboard and when their counting began, kept per user (whose
+    scope and knowledge they count), choice of area and level, and period; counted again
+    by a task once stale (``schools.kept``)."""
+    from .tasks import refresh_dashboard
+
+    area = str(scope.area.pk) if scope.area else ""
     key = kept.cache_key(
         "dashboard",
         user.pk,
-        scope.area.pk if scope.area else "",
+        area,
         scope.level,
         period.school_year.pk,
         period.date_from.isoformat(),
         period.date_to.isoformat(),
     )
+    arguments = [
+        key,
+        user.pk,
+        area,
+        scope.level,
+        period.school_year.pk,
+        period.date_from.isoformat(),
+        period.date_to.isoformat(),
+        translation.get_language(),
+    ]
     return kept.kept(
-        key, lambda: figures.compute(scope.schools, period, user=figures.limited_to(user))
+        key,
+        lambda: count_figures(user, scope, period),
+        refresh=(refresh_dashboard, arguments),
     )
+
+
+def count_figures(user, scope: Scope, period: figures.Period) -> figures.Figures:
+    return figures.compute(scope.schools, period, user=figures.limited_to(user))
+
+
+def recount(key, user_id, area, level, year_id, date_from, date_to, language) -> None:
+    """Count the figures of a dashboard again and keep them under ``key`` (the task
+    ``refresh_dashboard``); an account disabled meanwhile gets nothing counted."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    period = figures.period_from(
+        SchoolYear.objects.get(pk=year_id),
+        datetime.date.fromisoformat(date_from),
+        datetime.date.fromisoformat(date_to),
+    )
+    with translation.override(language):
+        started = timezone.now()
+        kept.store(key, count_figures(user, scope_of(user, area, level), period), started)
 
 
 @login_required

@@ -1,14 +1,18 @@
 """Results too slow to compute at every request, kept in the cache for a while: a city's
 dashboard figures and its coercion-risk signals count millions of consent events, which
-takes seconds.
+takes tens of seconds.
 
 A result is kept for ``FIGURES_CACHE_SECONDS`` under a key that names whose it is and what
-was asked. Once it is that old, the first request to come computes it again while the
-others are still given the kept one (for up to ``STALE_FACTOR`` times as long), so a crowd
-of officials opening their dashboards never counts the city all at once. With the setting
-at 0, every request computes.
+was asked, with the time its counting began. Once it is that old, the next request still
+gets it, and takes a lock to have it counted again: by a background task when the caller
+names one (a task worker counts it; where tasks run in-process, it is counted before the
+answer), otherwise in that request. Others meanwhile get the kept one, for up to
+``STALE_FACTOR`` times as long, so a crowd of officials never counts the city at once and
+no request waits for a recount. Only the very first request for a key counts in the
+request. With the setting at 0, every request computes.
 """
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
@@ -17,11 +21,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone, translation
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 STALE_FACTOR = 4
-# The request computing a result again holds a lock for at most this long.
-COMPUTE_LOCK_SECONDS = 120
+# The request or task counting a result again holds a lock for at most this long.
+COMPUTE_LOCK_SECONDS = 300
 
 
 def cache_key(*parts) -> str:
@@ -29,19 +34,43 @@ def cache_key(*parts) -> str:
     return ":".join(str(part) for part in (*parts, translation.get_language()))
 
 
-def kept(key: str, compute: Callable[[], T]) -> tuple[T, datetime | None]:
-    """The result of ``compute()`` and when it was computed (None: just now, not kept)."""
-    fresh_for = settings.FIGURES_CACHE_SECONDS
-    if fresh_for <= 0:
+def _lock(key: str) -> str:
+    return f"{key}:computing"
+
+
+def store(key: str, result, computed_at: datetime) -> None:
+    """Keep ``result``, counted from ``computed_at``, and release the lock."""
+    cache.set(key, (result, computed_at), timeout=settings.FIGURES_CACHE_SECONDS * STALE_FACTOR)
+    cache.delete(_lock(key))
+
+
+def kept(key: str, compute: Callable[[], T], *, refresh=None) -> tuple[T, datetime | None]:
+    """The result of ``compute()`` and when its counting began (None: just now, not kept).
+    ``refresh`` is ``(task, args)``: a task that counts the result again and ``store``s it
+    under ``key``, queued once the kept result is stale."""
+    if settings.FIGURES_CACHE_SECONDS <= 0:
         return compute(), None
     found = cache.get(key)
-    now = timezone.now()
     if found is not None:
-        result, computed_at = found
-        fresh = (now - computed_at).total_seconds() < fresh_for
-        if fresh or not cache.add(f"{key}:computing", True, timeout=COMPUTE_LOCK_SECONDS):
-            return result, computed_at
+        _result, computed_at = found
+        age = (timezone.now() - computed_at).total_seconds()
+        if age < settings.FIGURES_CACHE_SECONDS:
+            return found
+        if not cache.add(_lock(key), True, timeout=COMPUTE_LOCK_SECONDS):
+            return found  # another request or a worker is counting it again
+        if refresh is not None and _queue(*refresh):
+            # A worker counts it; the task backend of a laptop has counted it already.
+            return cache.get(key) or found
+    started = timezone.now()
     result = compute()
-    cache.set(key, (result, now), timeout=fresh_for * STALE_FACTOR)
-    cache.delete(f"{key}:computing")
-    return result, now
+    store(key, result, started)
+    return result, started
+
+
+def _queue(task, args) -> bool:
+    try:
+        task.enqueue(*args)
+    except Exception:
+        log.exception("Could not queue %s: the request counts it", task.name)
+        return False
+    return True

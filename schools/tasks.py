@@ -106,3 +106,12 @@ def send_emails(email_ids: list[int], attempts: int = 0) -> None:
     times; each failure is recorded on its row, and the others still go."""
     for email_id in email_ids:
         deliver(email_id, attempts=attempts)
+
+
+@task()
+def refresh_flagged(key: str, user_id: int, language: str) -> None:
+    """Look for a user's coercion signals again once the kept ones are stale
+    (``schools.kept``)."""
+    from .risk import recount
+
+    recount(key, user_id, language)

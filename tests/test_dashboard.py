@@ -434,3 +434,39 @@ def test_a_setting_of_zero_counts_at_every_request(world):
     assert _programmes_count(response) == before + 2
     assert response.context["computed_at"] is None
     assert "data-computed-at" not in response.content.decode()
+
+
+def test_stale_figures_are_shown_at_once_and_counted_again_by_a_worker(world, kept, settings):
+    from django_tasks import default_task_backend
+
+    from reports.tasks import refresh_dashboard
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    before = _programmes_count(_get(world.department))
+    _programmes_in(world, world.school_b, 2)
+    later = timezone.now() + datetime.timedelta(seconds=301)
+    with (
+        mock.patch("schools.kept.timezone.now", return_value=later),
+        mock.patch.object(figures, "compute", side_effect=AssertionError("counted in the request")),
+    ):
+        stale = _get(world.department)
+        again = _get(world.department)  # the recount is queued once
+    assert _programmes_count(stale) == _programmes_count(again) == before
+    [queued] = default_task_backend.results
+    assert queued.task.name == refresh_dashboard.name
+    # The worker runs it: the next request shows what it counted.
+    refresh_dashboard.call(*queued.args)
+    assert _programmes_count(_get(world.department)) == before + 2
+
+
+def test_a_worker_counts_nothing_for_an_account_disabled_meanwhile(world, kept):
+    from django.core.cache import cache
+
+    from reports.dashboard_views import recount
+
+    world.department.is_active = False
+    world.department.save()
+    year = world.year
+    recount("k", world.department.pk, "", "", year.pk, year.start.isoformat(),
+            year.end.isoformat(), "vi")
+    assert cache.get("k") is None

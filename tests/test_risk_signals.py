@@ -588,3 +588,26 @@ def test_consents_before_approval_are_found_whatever_the_slice_of_ids(world, mon
     monkeypatch.setattr(risk, "ID_SLICE", 1)
     flags = _flags(world.principal)
     assert all(flags[p.title].codes == ["before_approval"] for p in programmes)
+
+
+def test_stale_signals_are_shown_at_once_and_looked_for_again_by_a_worker(world, settings):
+    from django_tasks import default_task_backend
+
+    from schools.tasks import refresh_flagged
+
+    settings.FIGURES_CACHE_SECONDS = 300
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    client = client_for(world.department)
+    assert client.get(reverse("schools:risk")).context["page"].object_list == []
+    ((student, _g),) = _families(world.school_a, 1)
+    Enrollment.objects.create(
+        activity=world.programme_a, student=student, basis="voluntary", status="enrolled"
+    )
+    later = timezone.now() + datetime.timedelta(seconds=301)
+    with mock.patch("schools.kept.timezone.now", return_value=later):
+        stale = client.get(reverse("schools:risk"))
+    assert list(stale.context["page"].object_list) == []
+    [queued] = default_task_backend.results
+    refresh_flagged.call(*queued.args)
+    [flagged] = client.get(reverse("schools:risk")).context["page"].object_list
+    assert flagged.activity.pk == world.programme_a.pk
