@@ -13,14 +13,12 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -406,53 +404,26 @@ def dashboard_figures(user, scope: Scope, period: figures.Period):
     """The figures of the dashboard and when their counting began, kept per user (whose
     scope and knowledge they count), choice of area and level, and period; counted again
     by a task once stale (``schools.kept``)."""
-    from .tasks import refresh_dashboard
-
-    area = str(scope.area.pk) if scope.area else ""
-    key = kept.cache_key(
-        "dashboard",
-        user.pk,
-        area,
-        scope.level,
-        period.school_year.pk,
-        period.date_from.isoformat(),
-        period.date_to.isoformat(),
-    )
-    arguments = [
-        key,
-        user.pk,
-        area,
-        scope.level,
-        period.school_year.pk,
-        period.date_from.isoformat(),
-        period.date_to.isoformat(),
-        translation.get_language(),
-    ]
-    return kept.kept(
-        key,
-        lambda: count_figures(user, scope, period),
-        refresh=(refresh_dashboard, arguments),
+    return kept.for_user(
+        "reports.dashboard_views.count_figures",
+        user,
+        area=str(scope.area.pk) if scope.area else "",
+        level=scope.level,
+        year=period.school_year.pk,
+        date_from=period.date_from.isoformat(),
+        date_to=period.date_to.isoformat(),
     )
 
 
-def count_figures(user, scope: Scope, period: figures.Period) -> figures.Figures:
-    return figures.compute(scope.schools, period, user=figures.limited_to(user))
-
-
-def recount(key, user_id, area, level, year_id, date_from, date_to, language) -> None:
-    """Count the figures of a dashboard again and keep them under ``key`` (the task
-    ``refresh_dashboard``); an account disabled meanwhile gets nothing counted."""
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        return
+def count_figures(user, *, area, level, year, date_from, date_to) -> figures.Figures:
+    """The figures of ``user``'s dashboard for these choices (plain values)."""
     period = figures.period_from(
-        SchoolYear.objects.get(pk=year_id),
+        SchoolYear.objects.get(pk=year),
         datetime.date.fromisoformat(date_from),
         datetime.date.fromisoformat(date_to),
     )
-    with translation.override(language):
-        started = timezone.now()
-        kept.store(key, count_figures(user, scope_of(user, area, level), period), started)
+    scope = scope_of(user, area, level)
+    return figures.compute(scope.schools, period, user=figures.limited_to(user))
 
 
 @login_required

@@ -115,11 +115,3 @@ def run(job_id: int) -> None:
 @task()
 def generate_report(job_id: int) -> None:
     run(job_id)
-
-
-@task()
-def refresh_dashboard(key, user_id, area, level, year_id, date_from, date_to, language) -> None:
-    """Count a dashboard's figures again once the kept ones are stale (``schools.kept``)."""
-    from .dashboard_views import recount
-
-    recount(key, user_id, area, level, year_id, date_from, date_to, language)

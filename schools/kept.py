@@ -2,7 +2,9 @@
 dashboard figures and its coercion-risk signals count millions of consent events, which
 takes tens of seconds.
 
-A result is kept for ``FIGURES_CACHE_SECONDS`` under a key that names whose it is and what
+``for_user`` keeps what a function of a user (and a few plain parameters) returns, and has a
+task count it again; ``kept`` is the mechanism. A result is kept for
+``FIGURES_CACHE_SECONDS`` under a key that names whose it is and what
 was asked, with the time its counting began. Once it is that old, the next request still
 gets it, and takes a lock to have it counted again: by a background task when the caller
 names one (a task worker counts it; where tasks run in-process, it is counted before the
@@ -18,8 +20,10 @@ from datetime import datetime
 from typing import TypeVar
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -74,3 +78,29 @@ def _queue(task, args) -> bool:
         log.exception("Could not queue %s: the request counts it", task.name)
         return False
     return True
+
+
+def for_user(path: str, user, **params) -> tuple[T, datetime | None]:
+    """What the function at ``path`` returns for ``(user, **params)``, kept per user, its
+    parameters (plain values: they go into a task) and the language; once stale, counted
+    again by the task ``schools.tasks.recount``."""
+    from .tasks import recount
+
+    key = cache_key(path, user.pk, *(f"{name}={params[name]}" for name in sorted(params)))
+    language = translation.get_language()
+    return kept(
+        key,
+        lambda: import_string(path)(user, **params),
+        refresh=(recount, [path, key, user.pk, params, language]),
+    )
+
+
+def recount(path: str, key: str, user_id: int, params: dict, language: str) -> None:
+    """Count ``for_user``'s result again and keep it under ``key`` (the task's work); an
+    account disabled meanwhile gets nothing counted."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    with translation.override(language):
+        started = timezone.now()
+        store(key, import_string(path)(user, **params), started)

@@ -36,7 +36,6 @@ from datetime import datetime, timedelta
 from itertools import chain
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db.models import (
     Count,
     DurationField,
@@ -51,7 +50,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Lag, TruncDate
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -437,25 +436,7 @@ def flagged_activities(user) -> list[FlaggedActivity]:
 def flagged_activities_kept(user) -> tuple[list[FlaggedActivity], datetime | None]:
     """``flagged_activities``, kept for a while (``schools.kept``): over a city the signals
     count millions of consent events. Also when they were counted (None: just now)."""
-    from .tasks import refresh_flagged
-
-    key = kept.cache_key("risk", user.pk)
-    return kept.kept(
-        key,
-        lambda: flagged_activities(user),
-        refresh=(refresh_flagged, [key, user.pk, translation.get_language()]),
-    )
-
-
-def recount(key: str, user_id: int, language: str) -> None:
-    """Look for the signals of ``user_id``'s scope again and keep them under ``key`` (the
-    task ``refresh_flagged``); an account disabled meanwhile gets nothing counted."""
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        return
-    with translation.override(language):
-        started = timezone.now()
-        kept.store(key, flagged_activities(user), started)
+    return kept.for_user("schools.risk.flagged_activities", user)
 
 
 def flagged_among(live: QuerySet[Activity], user=None) -> list[FlaggedActivity]:

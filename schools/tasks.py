@@ -109,9 +109,8 @@ def send_emails(email_ids: list[int], attempts: int = 0) -> None:
 
 
 @task()
-def refresh_flagged(key: str, user_id: int, language: str) -> None:
-    """Look for a user's coercion signals again once the kept ones are stale
-    (``schools.kept``)."""
-    from .risk import recount
+def recount(path: str, key: str, user_id: int, params: dict, language: str) -> None:
+    """Count a kept result again once stale (``schools.kept.for_user``)."""
+    from .kept import recount as recount_now
 
-    recount(key, user_id, language)
+    recount_now(path, key, user_id, params, language)

@@ -439,7 +439,7 @@ def test_a_setting_of_zero_counts_at_every_request(world):
 def test_stale_figures_are_shown_at_once_and_counted_again_by_a_worker(world, kept, settings):
     from django_tasks import default_task_backend
 
-    from reports.tasks import refresh_dashboard
+    from schools.tasks import recount
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     before = _programmes_count(_get(world.department))
@@ -453,20 +453,22 @@ def test_stale_figures_are_shown_at_once_and_counted_again_by_a_worker(world, ke
         again = _get(world.department)  # the recount is queued once
     assert _programmes_count(stale) == _programmes_count(again) == before
     [queued] = default_task_backend.results
-    assert queued.task.name == refresh_dashboard.name
+    assert queued.task.name == recount.name
+    assert queued.args[0] == "reports.dashboard_views.count_figures"
     # The worker runs it: the next request shows what it counted.
-    refresh_dashboard.call(*queued.args)
+    recount.call(*queued.args)
     assert _programmes_count(_get(world.department)) == before + 2
 
 
 def test_a_worker_counts_nothing_for_an_account_disabled_meanwhile(world, kept):
     from django.core.cache import cache
 
-    from reports.dashboard_views import recount
+    from schools.kept import recount
 
     world.department.is_active = False
     world.department.save()
     year = world.year
-    recount("k", world.department.pk, "", "", year.pk, year.start.isoformat(),
-            year.end.isoformat(), "vi")
+    params = {"area": "", "level": "", "year": year.pk, "date_from": year.start.isoformat(),
+              "date_to": year.end.isoformat()}
+    recount("reports.dashboard_views.count_figures", "k", world.department.pk, params, "vi")
     assert cache.get("k") is None

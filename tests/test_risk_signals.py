@@ -593,7 +593,7 @@ def test_consents_before_approval_are_found_whatever_the_slice_of_ids(world, mon
 def test_stale_signals_are_shown_at_once_and_looked_for_again_by_a_worker(world, settings):
     from django_tasks import default_task_backend
 
-    from schools.tasks import refresh_flagged
+    from schools.tasks import recount
 
     settings.FIGURES_CACHE_SECONDS = 300
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
@@ -608,6 +608,7 @@ def test_stale_signals_are_shown_at_once_and_looked_for_again_by_a_worker(world,
         stale = client.get(reverse("schools:risk"))
     assert list(stale.context["page"].object_list) == []
     [queued] = default_task_backend.results
-    refresh_flagged.call(*queued.args)
+    assert queued.args[0] == "schools.risk.flagged_activities"
+    recount.call(*queued.args)
     [flagged] = client.get(reverse("schools:risk")).context["page"].object_list
     assert flagged.activity.pk == world.programme_a.pk
