@@ -1,5 +1,6 @@
 """Linked programmes: the head's proposal, the authority's decision, the roster."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from schools import exports, policy
+from schools import exports, kept, policy
 from schools.exports import Column, field_header
 from schools.forms import add_service_error, instances_from
 from schools.models import Activity, ActivitySlot, School, SchoolYear, Student
@@ -425,20 +426,18 @@ def fee_comparison(request):
     """For each kind of programme, how fees spread across the schools of the user's scope,
     where the head's school stands, and the programmes far above the median."""
     _require(request.user, "programme.compare_fees")
-    schools = policy.visible(request.user, School)
-    school = schools.first() if request.user.role in policy.SCHOOL_ROLES else None
     years = SchoolYear.objects.order_by("-start")
     year = SchoolYear.current()
     if request.GET.get("year", "").isdigit():
         year = years.filter(pk=request.GET["year"]).first() or year
-    if school is not None:
-        # A head compares with every school of the same area.
-        schools = School.objects.filter(unit=school.unit_id)
-    ratio = FeePolicy.in_force().far_above_median
     if exports.export_format(request):
+        schools, school = _fee_scope(request.user)
+        ratio = FeePolicy.in_force().far_above_median
         return _fee_export(request, schools, ratio, year, school)
-    rows = selectors.fee_distribution(schools, school_year=year, school=school)
-    far = selectors.far_above_median(schools, ratio, school_year=year)
+    # Over a city's 100,000 programmes the medians take a second: kept (schools.kept).
+    (rows, far, ratio, school), computed_at = kept.for_user(
+        "partnerships.views.fee_figures", request.user, year=year.pk if year else None
+    )
     return render(
         request,
         "partnerships/fee_comparison.html",
@@ -449,8 +448,33 @@ def fee_comparison(request):
             "school": school,
             "year": year,
             "years": years,
+            "computed_at": computed_at,
+            "cache_minutes": settings.FIGURES_CACHE_SECONDS // 60,
         },
     )
+
+
+def _fee_scope(user):
+    """The schools whose fees ``user`` compares, and the head's or staff's own school: a
+    head compares with every school of the same area."""
+    schools = policy.visible(user, School)
+    school = None
+    if user.role in policy.SCHOOL_ROLES:
+        school = schools.select_related("unit").first()
+    if school is not None:
+        schools = School.objects.filter(unit=school.unit_id)
+    return schools, school
+
+
+def fee_figures(user, *, year):
+    """The fee comparison's spread by kind, the programmes far above the median, the ratio
+    that says "far" and the user's own school, for the school year ``year`` (an id)."""
+    schools, school = _fee_scope(user)
+    school_year = SchoolYear.objects.filter(pk=year).first() if year else None
+    ratio = FeePolicy.in_force().far_above_median
+    rows = selectors.fee_distribution(schools, school_year=school_year, school=school)
+    far = selectors.far_above_median(schools, ratio, school_year=school_year)
+    return rows, far, ratio, school
 
 
 def _fee_export(request, schools, ratio, year, school):

@@ -747,3 +747,24 @@ def test_a_session_of_zero_periods_is_a_clear_error_not_a_crash(world):
 def test_an_id_beyond_any_row_is_a_404_not_a_crash(world):
     url = reverse("partnerships:programme_detail", args=["9" * 30])
     assert client_for(world.principal).get(url).status_code == 404
+
+
+def test_the_fee_comparison_is_kept_a_while_but_its_export_is_counted_now(world, settings):
+    from unittest import mock
+
+    from partnerships import selectors
+
+    settings.FIGURES_CACHE_SECONDS = 300
+    url = reverse("partnerships:fee_comparison")
+    client = client_for(world.department)
+    first = client.get(url)
+    assert first.context["computed_at"] is not None
+    assert "data-computed-at" in first.content.decode()
+    world.programme_a.monthly_fee = 900_000
+    world.programme_a.save()
+    with mock.patch.object(selectors, "fee_distribution", side_effect=AssertionError("counted")):
+        again = client.get(url)
+    [row] = again.context["rows"]
+    assert row.fee_max == 300_000  # as counted first
+    exported = client.get(url, {"export": "csv"}).content.decode("utf-8-sig").splitlines()
+    assert exported[1].split(",")[3:6] == ["900000", "900000", "900000"]
