@@ -96,9 +96,29 @@ def scope_units(user) -> QuerySet[AdministrativeUnit]:
     )
 
 
+# What a user's scope is made of is read once per user object, that is once per request
+# (the authentication middleware loads the user afresh), however many times the page asks:
+# a page asked the policy about its school five times, building django-guardian's queries
+# each time. ``forget`` drops it when the roles of that object change.
+SCOPE_MEMO = ("_policy_scope_paths", "_policy_school_ids")
+
+
+def forget(user) -> None:
+    """Drop what the policy read of ``user``'s scope (their roles changed)."""
+    for name in SCOPE_MEMO:
+        user.__dict__.pop(name, None)
+
+
 def scope_paths(user) -> set[str]:
     """The paths of the units a user oversees and of every unit merged into them: a
     commune formed by a merger keeps the schools still recorded under its predecessors."""
+    memo = user.__dict__.get("_policy_scope_paths")
+    if memo is None:
+        memo = user.__dict__["_policy_scope_paths"] = frozenset(_scope_paths(user))
+    return set(memo)
+
+
+def _scope_paths(user) -> set[str]:
     units = list(scope_units(user).values_list("pk", "path"))
     paths = {path for _, path in units}
     frontier = [pk for pk, _ in units]
@@ -161,16 +181,27 @@ def visible_schools(user) -> QuerySet[School]:
     if user.role in UNIT_ROLES:
         return schools.filter(_under(scope_paths(user), "unit__path"))
     if user.role in SCHOOL_ROLES:
-        return get_objects_for_user(
-            user,
-            SCHOOL_PERMISSION[user.role],
-            schools,
-            with_superuser=False,
-            accept_global_perms=False,
-        )
+        return schools.filter(pk__in=_school_ids(user))
     if user.role == Role.PARENT:
         return schools.filter(students__guardians__user=user).distinct()
     return schools.none()
+
+
+def _school_ids(user) -> frozenset[int]:
+    """The schools a principal or staff member holds their role in (``SCOPE_MEMO``)."""
+    memo = user.__dict__.get("_policy_school_ids")
+    if memo is None:
+        granted = get_objects_for_user(
+            user,
+            SCHOOL_PERMISSION[user.role],
+            School,
+            with_superuser=False,
+            accept_global_perms=False,
+        )
+        memo = user.__dict__["_policy_school_ids"] = frozenset(
+            granted.values_list("pk", flat=True)
+        )
+    return memo
 
 
 def _student_schools(user) -> QuerySet[School]:
@@ -311,7 +342,11 @@ def can(user, action: str, obj=None) -> bool:
 
 def _sees(user, obj) -> bool:
     school = _school_of(obj)
-    return school is not None and visible_schools(user).filter(pk=school.pk).exists()
+    if school is None:
+        return False
+    if user.role in SCHOOL_ROLES and not user.is_superuser and _active(user):
+        return school.pk in _school_ids(user)
+    return visible_schools(user).filter(pk=school.pk).exists()
 
 
 def _works_in(user, obj) -> bool:

@@ -87,6 +87,7 @@ def role_grant(
         if role == Role.PRINCIPAL:
             School.objects.filter(pk=school.pk).update(head=user)
             public_data_changed.send(sender=School, school=school)
+    policy.forget(user)
     audit_record(
         actor=actor,
         action="role_grant",
@@ -103,6 +104,7 @@ def role_grant(
 def role_revoke_school(*, actor, user: User, school: School) -> None:
     for permission in SCHOOL_PERMISSION.values():
         remove_perm(permission, user, school)
+    policy.forget(user)
     StaffMember.objects.filter(user=user, school=school).update(is_active=False)
     if School.objects.filter(pk=school.pk, head=user).update(head=None):
         public_data_changed.send(sender=School, school=school)
