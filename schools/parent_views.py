@@ -70,7 +70,7 @@ def _decide(request, student, guardian, activity_pk, channel, actor):
         # Agreeing needs the terms the page showed: never agree to unseen terms.
         raise ValidationError(_("The form is incomplete: open the page again."))
     # Only what is offered to this child: anything else does not exist for the family.
-    offer = next((o for o in offers_for(student) if o.activity.pk == activity_pk), None)
+    offer = next(iter(offers_for(student, activity_id=activity_pk)), None)
     if offer is None:
         raise Http404
     enrollment = offer.enrollment

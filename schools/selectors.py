@@ -50,8 +50,7 @@ def home_summary(user) -> dict:
             policy.visible(user, Student).select_related("school").order_by("full_name")
         )
         for child in children:
-            child.offers = offers_for(child)
-            child.to_answer = [o for o in child.offers if o.awaits_answer]
+            child.offered, child.to_answer = offer_counts(child)
             if child.to_answer:
                 tasks.append(
                     _task(
@@ -59,7 +58,7 @@ def home_summary(user) -> dict:
                         % {"name": child.full_name},
                         "schools:child",
                         child.pk,
-                        count=len(child.to_answer),
+                        count=child.to_answer,
                     )
                 )
         context["children"] = children
@@ -219,10 +218,51 @@ class Offer:
         return consent.waiting_position(self.enrollment) if self.enrollment else None
 
 
-def offers_for(student: Student) -> list[Offer]:
+def _accepts_consent(prefix: str = "") -> Q:
+    """``Activity.accepts_consent`` as a condition on the activity at ``prefix``."""
+    kind, status = f"{prefix}kind", f"{prefix}status"
+    Kind, Status_ = Activity.Kind, Activity.Status
+    return Q(**{kind: Kind.PROGRAMME, status: Status_.APPROVED}) | (
+        ~Q(**{kind: Kind.PROGRAMME}) & Q(**{f"{status}__in": [Status_.APPROVED, Status_.OPEN]})
+    )
+
+
+def offer_counts(student: Student) -> tuple[int, int]:
+    """How many activities ``offers_for(student)`` lists, and how many of them await the
+    family's answer, counted in two queries rather than read whole (a parent's home page:
+    a school may offer a grade some fifty programmes)."""
+    has_events = Exists(ConsentEvent.objects.filter(enrollment=OuterRef("pk")))
+    accepts = _accepts_consent("activity__")
+    live = accepts | Q(status__in=[Status.ENROLLED, Status.WAITING, Status.NEEDS_RENEWAL])
+    to_answer = accepts & Q(status__in=[Status.PROPOSED, Status.NEEDS_RENEWAL])
+    enrolled = (
+        Enrollment.objects.filter(student=student)
+        .exclude(activity__status__in=[Activity.Status.DRAFT, Activity.Status.REFUSED])
+        .alias(has_events=has_events)
+        .aggregate(
+            offered=Count("pk", filter=live | Q(has_events=True)),
+            awaiting=Count("pk", filter=to_answer),
+        )
+    )
+    open_programmes = (
+        Activity.objects.filter(
+            school_id=student.school_id,
+            kind=Activity.Kind.PROGRAMME,
+            status=Activity.Status.APPROVED,
+            grade_min__lte=student.grade,
+            grade_max__gte=student.grade,
+        )
+        .exclude(enrollments__student=student)
+        .count()
+    )
+    return enrolled["offered"] + open_programmes, enrolled["awaiting"] + open_programmes
+
+
+def offers_for(student: Student, *, activity_id: int | None = None) -> list[Offer]:
     """What the family decides on: the activities the child was proposed for, and the
     approved linked programmes of the school open to the child's grade; with what the
-    ledger says of each. Tutoring classes and programmes show what only they have
+    ledger says of each (only of the activity ``activity_id``, when given: the one a family
+    answers). Tutoring classes and programmes show what only they have
     (subject, partner) through the activity's child row, read without importing their
     apps."""
     related = (
@@ -230,9 +270,10 @@ def offers_for(student: Student) -> list[Offer]:
         "programme__partner",
         "tutoringclass__subject",
     )
+    only = {} if activity_id is None else {"activity_id": activity_id}
     enrollments = {
         e.activity_id: e
-        for e in Enrollment.objects.filter(student=student)
+        for e in Enrollment.objects.filter(student=student, **only)
         .exclude(activity__status__in=[Activity.Status.DRAFT, Activity.Status.REFUSED])
         .select_related(*(f"activity__{r}" for r in related))
         .prefetch_related(
@@ -242,6 +283,7 @@ def offers_for(student: Student) -> list[Offer]:
     }
     open_programmes = (
         Activity.objects.filter(
+            **({} if activity_id is None else {"pk": activity_id}),
             school_id=student.school_id,
             kind=Activity.Kind.PROGRAMME,
             status=Activity.Status.APPROVED,

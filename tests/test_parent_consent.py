@@ -302,3 +302,32 @@ def test_nobody_joins_a_suspended_programme_from_the_waiting_list_until_it_resum
     )
     enrollment.refresh_from_db()
     assert enrollment.status == "enrolled"
+
+
+def test_the_home_page_counts_agree_with_the_childs_page_in_every_state(world):
+    """``offer_counts`` (two queries, for the home page) says what ``offers_for`` lists."""
+    from schools.models import Activity
+    from schools.selectors import offer_counts, offers_for
+
+    student = world.student_a
+
+    def check():
+        offers = offers_for(student)
+        expected = (len(offers), sum(o.awaits_answer for o in offers))
+        assert offer_counts(student) == expected
+        return expected
+
+    check()
+    Programme.objects.filter(pk=world.programme_draft_a.pk).update(status="approved")
+    assert check()[1] >= 1
+    for status in ("submitted", "suspended", "approved"):
+        Activity.objects.filter(pk=world.programme_a.pk).update(status=status)
+        check()
+    for status in ("proposed", "needs_renewal", "enrolled", "waiting", "declined", "withdrawn"):
+        Enrollment.objects.filter(student=student).update(status=status)
+        check()
+    # An activity no longer taking answers stays listed while it has events.
+    Activity.objects.filter(pk=world.programme_a.pk).update(status="closed")
+    has_events = ConsentEvent.objects.filter(enrollment__student=student).exists()
+    offered, _awaiting = check()
+    assert offered >= int(has_events)
