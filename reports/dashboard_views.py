@@ -19,6 +19,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -440,7 +442,9 @@ def dashboard(request):
     form = PeriodForm(request.GET, default=default)
     period = form.period()
     found, computed_at = dashboard_figures(user, scope, period)
-    links = figure_links(user, scope, period)
+    # The cards, charts and tables are made only if the template renders them: with kept
+    # figures, their HTML is kept too (the "figures" fragment), as long as the figures.
+    links = SimpleLazyObject(lambda: figure_links(user, scope, period))
     context = {
         "form": form,
         "period": period,
@@ -450,14 +454,31 @@ def dashboard(request):
         "figures": found,
         "computed_at": computed_at,
         "cache_minutes": settings.FIGURES_CACHE_SECONDS // 60,
-        "cards": headline_cards(found.total, links, scope),
-        "charts": dashboard_charts(found, links),
+        "fragment_seconds": settings.FIGURES_CACHE_SECONDS * kept.STALE_FACTOR,
+        "fragment_key": ":".join(
+            str(part)
+            for part in (
+                user.pk,
+                scope.area.pk if scope.area else "",
+                scope.level,
+                period.date_from,
+                period.date_to,
+                computed_at.isoformat() if computed_at else "",
+                translation.get_language(),
+            )
+        ),
+        "cards": SimpleLazyObject(lambda: headline_cards(found.total, links, scope)),
+        "charts": SimpleLazyObject(lambda: dashboard_charts(found, links)),
     }
     if not scope.per_school:
         # A breakdown of one row would only repeat the total.
         if len(found.by_area) > 1:
-            context["by_area"] = _breakdown(found.by_area, period, scope, "area")
+            context["by_area"] = SimpleLazyObject(
+                lambda: _breakdown(found.by_area, period, scope, "area")
+            )
         if len(found.by_level) > 1:
-            context["by_level"] = _breakdown(found.by_level, period, scope, "level")
+            context["by_level"] = SimpleLazyObject(
+                lambda: _breakdown(found.by_level, period, scope, "level")
+            )
         context["whole_scope"] = dashboard_url(period) if scope.area or scope.level else None
     return render(request, "reports/dashboard.html", context)

@@ -472,3 +472,20 @@ def test_a_worker_counts_nothing_for_an_account_disabled_meanwhile(world, kept):
               "date_to": year.end.isoformat()}
     recount("reports.dashboard_views.count_figures", "k", world.department.pk, params, "vi")
     assert cache.get("k") is None
+
+
+def test_the_kept_figures_html_is_kept_too_per_language(world, kept):
+    from reports import dashboard_views
+
+    first = _get(world.department).content.decode()
+    with (
+        mock.patch.object(dashboard_views, "headline_cards", side_effect=AssertionError("made")),
+        mock.patch.object(dashboard_views, "dashboard_charts", side_effect=AssertionError("made")),
+    ):
+        again = _get(world.department).content.decode()
+        english = client_for(world.department)
+        english.cookies["django_language"] = "en"
+        with pytest.raises(AssertionError, match="made"):
+            english.get(URL)  # English is made for itself
+    assert 'data-figure="programmes"' in again
+    assert first.count("data-figure=") == again.count("data-figure=")
