@@ -31,6 +31,7 @@ def _family_of(user):
     guardian = policy.visible(user, Guardian).first()
     if guardian is None:
         raise PermissionDenied
+    guardian.user = user  # the account is the one signed in: not read again for its e-mail
     return guardian
 
 

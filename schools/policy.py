@@ -187,6 +187,15 @@ def visible_schools(user) -> QuerySet[School]:
     return schools.none()
 
 
+def own_school_id(user) -> int | None:
+    """The school of a head or staff member (the first, for one working in several), from
+    what the policy has read of their scope: no query of its own."""
+    if not _active(user) or user.role not in SCHOOL_ROLES or user.is_superuser:
+        return None
+    ids = _school_ids(user)
+    return min(ids) if ids else None
+
+
 def _school_ids(user) -> frozenset[int]:
     """The schools a principal or staff member holds their role in (``SCOPE_MEMO``)."""
     memo = user.__dict__.get("_policy_school_ids")
