@@ -74,12 +74,23 @@ def is_required(user) -> bool:
     return settings.TWO_FACTOR_REQUIRED and user.is_authenticated and user.role in REQUIRED_ROLES
 
 
+def is_pending(user) -> bool:
+    """An account that must confirm its sign-in with a code and has not: it may open
+    nothing but two-step verification's own pages (``TwoFactorRequiredMiddleware``)."""
+    return is_required(user) and not is_verified(user)
+
+
 def qr_svg(device: TOTPDevice) -> str:
     """The otpauth:// address as an inline SVG QR code, drawn here: the secret never leaves
     the portal, and the page needs no script or style attribute."""
     qr = segno.make(device.config_url, error="m")
     svg = qr.svg_inline(
-        scale=5, border=4, light="#fff", svgclass="qr-code", title=_("QR code to scan")
+        scale=5,
+        border=4,
+        light="#fff",
+        svgclass="qr-code",
+        title=_("QR code to scan"),
+        omitsize=True,  # a viewBox: the page's CSS scales the whole code, never crops it
     )
     return mark_safe(svg)  # segno's own markup; the title is escaped by segno
 
@@ -286,17 +297,13 @@ class TwoFactorRequiredMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if is_required(user) and not is_verified(user) and not self._open(request):
+        if is_pending(user) and not self._open(request):
             if has_device(user):
                 logout(request)
                 messages.info(request, _("Sign in again with the code from your app."))
                 target = f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}"
             else:
-                messages.info(
-                    request,
-                    _("Your account needs two-step verification. Set it up to continue."),
-                )
-                target = reverse("two_factor_setup")
+                target = reverse("two_factor_setup")  # which says why
             if request.headers.get("HX-Request") == "true":
                 response = HttpResponse(status=204)
                 response["HX-Redirect"] = target

@@ -1,10 +1,10 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts import twofactor
 from accounts.models import Role
 
 from . import policy
-from .models import School
 
 
 def navigation(request):
@@ -22,6 +22,9 @@ def navigation(request):
                 (_("Sign in"), reverse("login")),
             ]
         }
+    if twofactor.is_pending(user):
+        # Nothing else opens until two-step verification is set up: no menu to lead there.
+        return {"nav": []}
     nav = [(_("Home"), reverse("schools:home"))]
     if policy.can(user, "report.dashboard"):
         nav.append((_("Dashboard"), reverse("reports:dashboard")))
@@ -40,20 +43,20 @@ def navigation(request):
     if policy.can(user, "outbox.view"):
         nav.append((_("E-mail outbox"), reverse("schools:outbox_list")))
     if user.role in policy.SCHOOL_ROLES:
-        school = policy.visible(user, School).first()
+        school = policy.own_school_id(user)
         if school is not None:
-            nav.append((_("My school"), reverse("schools:school_detail", args=[school.pk])))
-            nav.append((_("Students"), reverse("schools:student_list", args=[school.pk])))
-            parents = reverse("schools:parent_accounts", args=[school.pk])
+            nav.append((_("My school"), reverse("schools:school_detail", args=[school])))
+            nav.append((_("Students"), reverse("schools:student_list", args=[school])))
+            parents = reverse("schools:parent_accounts", args=[school])
             nav.append((_("Parent accounts"), parents))
-            nav.append((_("Tutoring classes"), reverse("tutoring:class_list", args=[school.pk])))
-            programmes = reverse("partnerships:programme_list", args=[school.pk])
+            nav.append((_("Tutoring classes"), reverse("tutoring:class_list", args=[school])))
+            programmes = reverse("partnerships:programme_list", args=[school])
             nav.append((_("Linked programmes"), programmes))
-            outside = reverse("tutoring:declaration_school_list", args=[school.pk])
+            outside = reverse("tutoring:declaration_school_list", args=[school])
             nav.append((_("Outside tutoring"), outside))
             if user.role == Role.PRINCIPAL:
                 nav.append(
-                    (_("Import students"), reverse("schools:student_import", args=[school.pk]))
+                    (_("Import students"), reverse("schools:student_import", args=[school]))
                 )
     if user.role in (Role.PRINCIPAL, *policy.UNIT_ROLES):
         nav.append((_("Rule breaches"), reverse("tutoring:breaches")))
