@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench sysdeps sysdeps-browser messages translations clean
+.PHONY: demo test test-fast lint bench sysdeps sysdeps-browser sysdeps-bench messages translations clean
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed (found $$($(PYTHON) --version))."; exit 1; }
@@ -50,11 +50,17 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 
-# The student import on SQLite; the fee comparison over 100,000 programmes on PostgreSQL
+# The portal under load on the city's data (scripts/bench_load.py: about 12 minutes of
+# seeding the first time, kept in the database bench_load_city, then 5 minutes); the
+# student import on SQLite; the fee comparison over 100,000 programmes on PostgreSQL
 # (127.0.0.1:5432 as postgres, or BENCH_PG_URL; about two minutes, mostly seeding); the
 # city's report over 100 and 1,000 schools (about three minutes, mostly seeding); the public
 # pages and the open data over 100 and 1,000 schools (about three minutes, mostly seeding).
-bench: $(STAMP)
+sysdeps-bench:
+	@scripts/sysdeps.sh --bench
+
+bench: sysdeps-bench $(STAMP) messages
+	$(PY) scripts/bench_load.py
 	$(PY) scripts/bench_import.py
 	$(PY) scripts/bench_fees.py
 	$(PY) scripts/bench_report.py

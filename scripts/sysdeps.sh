@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the portal needs beyond Python: Pango (WeasyPrint), fonts with Vietnamese glyphs,
 # gettext (compiled translations) and, with --browser, what the tests use: Chromium,
-# poppler-utils (pdftotext, to read the PDFs) and npm (to install axe-core). Installed
+# poppler-utils (pdftotext, to read the PDFs) and npm (to install axe-core); with --bench,
+# what make bench uses: wrk and PostgreSQL's client tools. Installed
 # with apt-get when we are root; otherwise named in a clear error.
 set -euo pipefail
 
@@ -16,6 +17,12 @@ if [ "${1:-}" = "--browser" ]; then
   command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
   # npm installs axe-core, the accessibility check the browser tests inject into pages.
   command -v npm >/dev/null 2>&1 || need+=(npm)
+fi
+
+if [ "${1:-}" = "--bench" ]; then
+  # make bench drives the portal with wrk, and its backups use PostgreSQL's client tools.
+  command -v wrk >/dev/null 2>&1 || need+=(wrk)
+  command -v pg_dump >/dev/null 2>&1 || need+=(postgresql-client)
 fi
 
 [ ${#need[@]} -eq 0 ] && exit 0
