@@ -99,34 +99,28 @@ def safe_path(request) -> str:
 # --- Sign-in events -----------------------------------------------------------------------
 
 
-@receiver(user_logged_in, dispatch_uid="accounts.security.logged_in")
-def _logged_in(sender, request, user, **kwargs):
+def _record_session(action: str, request, user) -> None:
     ip = _ip(request)
     _record(
         actor=user,
-        action=LOGIN,
+        action=action,
         object_type=USER_LABEL,
         object_id=user.pk,
         summary=f"{user.get_username()} · {ip or '-'}",
         ip=ip,
         user_agent=_user_agent(request),
     )
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.security.logged_in")
+def _logged_in(sender, request, user, **kwargs):
+    _record_session(LOGIN, request, user)
 
 
 @receiver(user_logged_out, dispatch_uid="accounts.security.logged_out")
 def _logged_out(sender, request, user, **kwargs):
-    if user is None:
-        return  # signing out without being signed in
-    ip = _ip(request)
-    _record(
-        actor=user,
-        action=LOGOUT,
-        object_type=USER_LABEL,
-        object_id=user.pk,
-        summary=f"{user.get_username()} · {ip or '-'}",
-        ip=ip,
-        user_agent=_user_agent(request),
-    )
+    if user is not None:  # not when signing out without being signed in
+        _record_session(LOGOUT, request, user)
 
 
 def shown_identifier(typed: str, account) -> str:
