@@ -169,9 +169,9 @@ def data_sizes() -> dict:
 
 
 class Target:
-    def __init__(self, key, label, requests, *, user=None, expect=200, probe=None):
+    def __init__(self, key, label, requests, *, expect=200, probe=None):
         self.key, self.label, self.requests = key, label, requests
-        self.user, self.expect = user, expect
+        self.expect = expect
         # (method, path, data) requested in this process to count the queries.
         self.probe = probe or ("get", requests[0][1], None)
         self.queries = None
