@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.text import format_lazy
@@ -17,6 +17,7 @@ from schools import exports, kept, policy
 from schools.exports import Column, field_header
 from schools.forms import add_service_error, instances_from
 from schools.models import Activity, ActivitySlot, School, SchoolYear, Student
+from schools.selectors import on_roster
 from schools.uploads import attachment_response
 
 from . import rules, selectors, services
@@ -98,7 +99,7 @@ def _programmes(user):
     return (
         policy.visible(user, Programme)
         .select_related("school", "partner")
-        .annotate(on_roster=Count("enrollments", filter=Q(enrollments__status="enrolled")))
+        .annotate(on_roster=on_roster())
     )
 
 

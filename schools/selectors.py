@@ -3,7 +3,8 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,20 @@ from .models import (
 )
 
 Status = Enrollment.Status
+
+
+def on_roster() -> Coalesce:
+    """An activity's students on its roster, for ``annotate`` on a list of activities: a
+    count per row rather than a GROUP BY over the list's joins, which costs PostgreSQL's
+    planner more than the counting."""
+    enrolled = (
+        Enrollment.objects.filter(activity=OuterRef("pk"), status=Status.ENROLLED)
+        .order_by()
+        .values("activity")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(enrolled, output_field=IntegerField()), 0)
 
 
 def _task(text, url_name=None, *args, count=None):

@@ -1,8 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +12,8 @@ from schools import exports, policy
 from schools.exports import Column, field_header
 from schools.forms import add_service_error, instances_from
 from schools.models import Activity, ActivitySlot, Enrollment, School, StaffMember, Student
+from schools.pagination import Paginator
+from schools.selectors import on_roster
 
 from . import rules, services
 from .forms import EnrollmentForm, ReasonForm, SlotFormSet, TutoringClassForm
@@ -72,12 +73,12 @@ def class_list(request, pk):
     classes = (
         policy.visible(request.user, TutoringClass)
         .filter(school=school)
-        .select_related("subject", "school_year")
+        .select_related("subject")
         .prefetch_related(
             "slots",
             Prefetch("teachers", queryset=StaffMember.objects.select_related("user")),
         )
-        .annotate(on_roster=Count("enrollments", filter=Q(enrollments__status="enrolled")))
+        .annotate(on_roster=on_roster())
         .order_by("grade", "subject__name", "id")
     )
     status = request.GET.get("status", "")
