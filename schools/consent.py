@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -85,12 +85,15 @@ def offer_enrollment(*, activity: Activity, student: Student) -> Enrollment:
         activity.grade_min <= student.grade <= activity.grade_max
     ):
         raise PermissionDenied("not offered to this student")
-    enrollment, _created = Enrollment.objects.get_or_create(
-        activity=activity,
-        student=student,
-        defaults={"basis": Enrollment.Basis.VOLUNTARY},
-    )
-    return enrollment
+    # Mostly there is none yet (a family's first answer): insert it at once, and read the
+    # one that is there when there is (a parallel answer, or an earlier one).
+    try:
+        with transaction.atomic():
+            return Enrollment.objects.create(
+                activity=activity, student=student, basis=Enrollment.Basis.VOLUNTARY
+            )
+    except IntegrityError:
+        return Enrollment.objects.get(activity=activity, student=student)
 
 
 @transaction.atomic

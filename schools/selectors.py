@@ -277,28 +277,26 @@ def offers_for(student: Student, *, activity_id: int | None = None) -> list[Offe
     """What the family decides on: the activities the child was proposed for, and the
     approved linked programmes of the school open to the child's grade; with what the
     ledger says of each (only of the activity ``activity_id``, when given: the one a family
-    answers). Tutoring classes and programmes show what only they have
-    (subject, partner) through the activity's child row, read without importing their
-    apps."""
-    related = (
-        "school",
-        "programme__partner",
-        "tutoringclass__subject",
-    )
-    only = {} if activity_id is None else {"activity_id": activity_id}
+    answers, and then without what only the page shows: the school, partner, subject and
+    schedule). Tutoring classes and programmes show what only they have (subject, partner)
+    through the activity's child row, read without importing their apps."""
+    shown = activity_id is None
+    related = ("school", "programme__partner", "tutoringclass__subject") if shown else ()
+    by_weekday = ActivitySlot.objects.order_by("weekday")
+    only = {} if shown else {"activity_id": activity_id}
     enrollments = {
         e.activity_id: e
         for e in Enrollment.objects.filter(student=student, **only)
         .exclude(activity__status__in=[Activity.Status.DRAFT, Activity.Status.REFUSED])
-        .select_related(*(f"activity__{r}" for r in related))
+        .select_related("activity", *(f"activity__{r}" for r in related))
         .prefetch_related(
-            Prefetch("activity__slots", queryset=ActivitySlot.objects.order_by("weekday")),
+            *([Prefetch("activity__slots", queryset=by_weekday)] if shown else []),
             Prefetch("consent_events", queryset=ConsentEvent.objects.order_by("-id")),
         )
     }
     open_programmes = (
         Activity.objects.filter(
-            **({} if activity_id is None else {"pk": activity_id}),
+            **({} if shown else {"pk": activity_id}),
             school_id=student.school_id,
             kind=Activity.Kind.PROGRAMME,
             status=Activity.Status.APPROVED,
@@ -307,8 +305,10 @@ def offers_for(student: Student, *, activity_id: int | None = None) -> list[Offe
         )
         .exclude(pk__in=enrollments.keys())
         .select_related(*related)
-        .prefetch_related(Prefetch("slots", queryset=ActivitySlot.objects.order_by("weekday")))
+        .prefetch_related(*([Prefetch("slots", queryset=by_weekday)] if shown else []))
     )
+    if enrollments and not shown:
+        open_programmes = []  # the one activity asked for is on the child's list
     offers = []
     for enrollment in enrollments.values():
         activity = enrollment.activity

@@ -138,6 +138,35 @@ def test_a_parent_agrees_to_an_approved_programme_of_the_childs_grade(world):
     assert (enrollment.status, enrollment.basis) == ("enrolled", "voluntary")
 
 
+def test_an_answer_reads_only_the_programme_answered_whatever_else_is_offered(world):
+    """A first answer, then the same to a programme offered beside thirty others: the same
+    queries, and each recorded."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import _programme
+
+    client = client_for(world.parent)
+
+    def answer(programme):
+        data = {"kind": "given", "expected_last": "0", "terms": programme.terms_hash}
+        with CaptureQueriesContext(connection) as captured:
+            assert client.post(decide_url(world.student_a, programme), data).status_code == 302
+        assert Enrollment.objects.get(activity=programme, student=world.student_a).status == (
+            "enrolled"
+        )
+        return len(captured)
+
+    args = (world.school_a, world.year, world.partner, world.principal, None, None)
+    alone = answer(_programme(*args))
+    for _ in range(30):
+        _programme(*args)
+    assert answer(_programme(*args)) == alone
+    # Nor what only the child's page shows (schedule, partner): the offer, its enrolment
+    # made at once, the locks, the ledger, the roster, the audit and the session.
+    assert alone <= 26
+
+
 def test_a_suspended_programme_takes_no_consent_but_can_be_left(world):
     Programme.objects.filter(pk=world.programme_a.pk).update(status="suspended")
     client = client_for(world.parent)
