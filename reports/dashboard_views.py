@@ -109,7 +109,7 @@ def scope_label(user, scope: Scope) -> str:
         return scope.area.name
     if user.is_superuser:
         return _("Every school")
-    return ", ".join(unit.name for unit in policy.scope_units(user))
+    return ", ".join(policy.scope_names(user))
 
 
 def dashboard_url(period: figures.Period, *, area=None, level: str = "") -> str:

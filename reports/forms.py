@@ -37,6 +37,10 @@ class PeriodForm(forms.Form):
         if data is not None and not any(data.get(name) for name in self.base_fields):
             data = None  # the other parameters (area, level) alone: the default period
         super().__init__(data, initial={"year": default.school_year.pk}, label_suffix="", **kwargs)
+        # The years read once, in one plain query: a model field's choices are read again
+        # (through a server-side cursor on PostgreSQL) each time the widget looks at them.
+        field = self.fields["year"]
+        field.choices = [(year.pk, field.label_from_instance(year)) for year in field.queryset]
 
     def clean(self):
         data = super().clean()

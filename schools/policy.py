@@ -100,7 +100,7 @@ def scope_units(user) -> QuerySet[AdministrativeUnit]:
 # (the authentication middleware loads the user afresh), however many times the page asks:
 # a page asked the policy about its school five times, building django-guardian's queries
 # each time. ``forget`` drops it when the roles of that object change.
-SCOPE_MEMO = ("_policy_scope_paths", "_policy_school_ids")
+SCOPE_MEMO = ("_policy_scope_paths", "_policy_scope_names", "_policy_school_ids")
 
 
 def forget(user) -> None:
@@ -118,10 +118,17 @@ def scope_paths(user) -> set[str]:
     return set(memo)
 
 
+def scope_names(user) -> list[str]:
+    """The names of the units ``user`` oversees (not of those merged into them)."""
+    scope_paths(user)
+    return list(user.__dict__["_policy_scope_names"])
+
+
 def _scope_paths(user) -> set[str]:
-    units = list(scope_units(user).values_list("pk", "path"))
-    paths = {path for _, path in units}
-    frontier = [pk for pk, _ in units]
+    units = list(scope_units(user).values_list("pk", "path", "name"))
+    user.__dict__["_policy_scope_names"] = tuple(name for _, _, name in units)
+    paths = {path for _, path, _ in units}
+    frontier = [pk for pk, _, _ in units]
     while frontier:
         found = AdministrativeUnit.objects.filter(successor_id__in=frontier).exclude(path__in=paths)
         predecessors = list(found.values_list("pk", "path"))
@@ -207,9 +214,7 @@ def _school_ids(user) -> frozenset[int]:
             with_superuser=False,
             accept_global_perms=False,
         )
-        memo = user.__dict__["_policy_school_ids"] = frozenset(
-            granted.values_list("pk", flat=True)
-        )
+        memo = user.__dict__["_policy_school_ids"] = frozenset(granted.values_list("pk", flat=True))
     return memo
 
 
