@@ -165,6 +165,23 @@ def test_paper_consent_needs_a_real_document(world):
     assert enrollment.status == "enrolled"
 
 
+def test_the_class_list_shows_each_classs_schedule_teachers_roster_and_status(world):
+    html = client_for(world.principal).get(reverse("tutoring:class_list", args=[world.school_a.pk]))
+    row = html.content.decode().split(world.class_a.title)[1].split("</tr>")[0]
+    teacher = world.class_a.teachers.get().user.get_full_name()
+    for shown in (
+        "Toán",
+        "Phụ đạo: kết quả &#x27;chưa đạt&#x27; học kỳ trước",
+        "Thứ Hai 17:00–18:30",
+        teacher,
+        "1/30",
+        "Đang hoạt động",
+    ):
+        assert shown in row, shown
+    draft = html.content.decode().split(world.draft_a.title)[1].split("</tr>")[0]
+    assert "0/20" in draft and "Bản nháp" in draft
+
+
 def test_the_class_list_of_500_classes_renders_in_constant_queries(world):
     client = client_for(world.principal)
     url = reverse("tutoring:class_list", args=[world.school_a.pk])

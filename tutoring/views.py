@@ -11,13 +11,21 @@ from django.views.decorators.http import require_http_methods, require_POST
 from schools import exports, policy
 from schools.exports import Column, field_header
 from schools.forms import add_service_error, instances_from
-from schools.models import Activity, ActivitySlot, Enrollment, School, StaffMember, Student
+from schools.models import (
+    Activity,
+    ActivitySlot,
+    Enrollment,
+    School,
+    StaffMember,
+    Student,
+    Weekday,
+)
 from schools.pagination import Paginator
 from schools.selectors import on_roster
 
 from . import rules, services
 from .forms import EnrollmentForm, ReasonForm, SlotFormSet, TutoringClassForm
-from .models import TutoringClass
+from .models import Category, TutoringClass
 
 # The action behind each transition button, in the order they are shown.
 ACTIONS = {
@@ -32,10 +40,16 @@ ACTIONS = {
 
 
 def _schedule(activity) -> list[str]:
+    # Weekday(…).label rather than get_weekday_display(), which translates every day's
+    # name to find one.
     return [
-        f"{slot.get_weekday_display()} {slot.start:%H:%M}–{slot.end:%H:%M}"
+        f"{Weekday(slot.weekday).label} {slot.start:%H:%M}–{slot.end:%H:%M}"
         for slot in activity.slots.all()
     ]
+
+
+def _teachers(tutoring_class) -> list[str]:
+    return [teacher.user.get_full_name() for teacher in tutoring_class.teachers.all()]
 
 
 CLASS_COLUMNS = [
@@ -44,9 +58,7 @@ CLASS_COLUMNS = [
     Column(gettext_lazy("Category"), "get_category_display"),
     Column(gettext_lazy("Grade"), "grade"),
     Column(gettext_lazy("Schedule"), _schedule),
-    Column(
-        gettext_lazy("Teachers"), lambda tc: [t.user.get_full_name() for t in tc.teachers.all()]
-    ),
+    Column(gettext_lazy("Teachers"), _teachers),
     Column(gettext_lazy("On roster"), "on_roster"),
     Column(gettext_lazy("Capacity"), "capacity"),
     Column(field_header(TutoringClass, "start_date"), "start_date"),
@@ -99,6 +111,18 @@ def class_list(request, pk):
         {
             "school": school,
             "page": page,
+            # Each row's schedule and teachers as text, made here: a template's loops over
+            # prefetched relations cost more than the queries that fetched them.
+            "rows": [
+                {
+                    "class": tc,
+                    "category": Category(tc.category).label,
+                    "schedule": _schedule(tc),
+                    "teachers": _teachers(tc),
+                    "status": Activity.Status(tc.status).label,
+                }
+                for tc in page.object_list
+            ],
             "status": status,
             "statuses": Activity.Status.choices,
             "may_propose": policy.can(request.user, "activity.propose", school),
