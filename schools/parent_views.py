@@ -3,6 +3,7 @@ refusal or withdrawal. Signed in (channel "online"), or through a personal, sign
 expiring link per child for parents without an account (channel "link")."""
 
 import re
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -24,6 +25,9 @@ from .models import ConsentEvent, Guardian, Student
 from .selectors import offers_for
 
 LINK_SALT = "schools.consent-link"
+RECEIPT_SALT = "schools.consent-receipt"
+# The page confirming an answer shows the enrolment as it is now: only just after it.
+RECEIPT_MAX_AGE = 10 * 60
 
 
 def _family_of(user):
@@ -97,11 +101,12 @@ def _after_decision(request, decide, done_url, page_url):
         for message in error.messages:
             messages.error(request, message)
         return redirect(page_url)
-    request.session[f"consent_decision_{decision.enrollment.student_id}"] = {
-        "event": decision.event.pk,
-        "repeated": decision.repeated,
-    }
-    return redirect(done_url)
+    # What the next page confirms travels signed in its address, not in the session: no
+    # session to write at each answer (nor to make for a family answering by link).
+    receipt = signing.dumps(
+        {"event": decision.event.pk, "repeated": decision.repeated}, salt=RECEIPT_SALT
+    )
+    return redirect(f"{done_url}?{urlencode({'receipt': receipt})}")
 
 
 @login_required
@@ -122,7 +127,12 @@ def decide(request, pk, activity_pk):
 
 
 def _done_page(request, student, back_url):
-    shown = request.session.pop(f"consent_decision_{student.pk}", None)
+    try:
+        shown = signing.loads(
+            request.GET.get("receipt", ""), salt=RECEIPT_SALT, max_age=RECEIPT_MAX_AGE
+        )
+    except signing.BadSignature:  # none, altered or old: the child's page says the rest
+        shown = None
     event = (
         ConsentEvent.objects.filter(pk=shown["event"], enrollment__student=student)
         .select_related("enrollment__activity")

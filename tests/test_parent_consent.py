@@ -1,6 +1,10 @@
 """A family decides online, signed in or through a personal link: what they see, what is
 recorded, what the school then sees; and every way of acting for another family refused."""
 
+import time
+from unittest import mock
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from django.core import signing
 from django.test import Client
@@ -60,7 +64,8 @@ def test_withdrawing_online_takes_the_child_off_the_roster_and_the_school_sees_i
         decide_url(world.student_a, world.programme_a),
         {"kind": "withdrawn", "expected_last": latest_id(world.programme_a, world.student_a)},
     )
-    assert response.url == reverse("schools:consent_done", args=[world.student_a.pk])
+    done_url = reverse("schools:consent_done", args=[world.student_a.pk])
+    assert response.url.startswith(f"{done_url}?receipt=")
     enrollment = Enrollment.objects.get(activity=world.programme_a, student=world.student_a)
     assert enrollment.status == "withdrawn"
     event = enrollment.consent_events.order_by("-id").first()
@@ -217,7 +222,7 @@ def test_a_personal_link_opens_the_childs_page_and_records_the_decision_as_by_li
         reverse("schools:link_decide", args=[token, world.programme_draft_a.pk]),
         {"kind": "given", "expected_last": "0", "terms": world.programme_draft_a.terms_hash},
     )
-    assert response.url == reverse("schools:link_done", args=[token])
+    assert response.url.startswith(reverse("schools:link_done", args=[token]) + "?receipt=")
     # Staff signed in on the same browser cannot act through the family's link.
     staff = client_for(world.staff)
     refused = staff.post(
@@ -228,6 +233,39 @@ def test_a_personal_link_opens_the_childs_page_and_records_the_decision_as_by_li
     event = ConsentEvent.objects.get(enrollment__student=student)
     assert (event.channel, event.actor, event.guardian) == ("link", None, guardian)
     assert client.get(response.url).status_code == 200
+
+
+def test_the_confirmation_shows_only_its_own_fresh_untampered_receipt(world, linked_family):
+    from django.contrib.sessions.models import Session
+
+    student, _guardian, url = linked_family
+    token = url.rstrip("/").rsplit("/", 1)[-1]
+    client = Client()
+    sessions = Session.objects.count()
+    response = client.post(
+        reverse("schools:link_decide", args=[token, world.programme_draft_a.pk]),
+        {"kind": "given", "expected_last": "0", "terms": world.programme_draft_a.terms_hash},
+    )
+    # A family answering by link leaves no session behind.
+    assert Session.objects.count() == sessions
+    done = client.get(response.url)
+    assert done.status_code == 200 and world.programme_draft_a.title in done.content.decode()
+    child_page = reverse("schools:link_child", args=[token])
+    given = parse_qs(urlsplit(response.url).query)["receipt"][0]
+    for receipt in ("", given[:-2] + ("yy" if given.endswith("xx") else "xx")):
+        refused = client.get(reverse("schools:link_done", args=[token]), {"receipt": receipt})
+        assert refused.status_code == 302 and refused.url == child_page
+    # Another child's confirmation address does not show this child's answer.
+    other = client_for(world.parent).get(
+        reverse("schools:consent_done", args=[world.student_a.pk])
+        + "?"
+        + response.url.split("?")[1]
+    )
+    assert other.status_code == 302
+    # Ten minutes on, the page shows the child's activities as they are instead.
+    later = time.time() + 11 * 60
+    with mock.patch("django.core.signing.time.time", return_value=later):
+        assert client.get(response.url).url == child_page
 
 
 def test_a_tampered_or_expired_link_is_refused_and_records_nothing(world, linked_family, settings):
