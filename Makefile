@@ -50,7 +50,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 
-# The portal under load on the city's data (scripts/bench_load.py: about 12 minutes of
+# The portal under load on the city's data (scripts/bench_load.py: about 8 minutes of
 # seeding the first time, kept in the database bench_load_city, then 5 minutes); the
 # student import on SQLite; the fee comparison over 100,000 programmes on PostgreSQL
 # (127.0.0.1:5432 as postgres, or BENCH_PG_URL; about two minutes, mostly seeding); the
