@@ -180,6 +180,10 @@ def test_the_class_list_shows_each_classs_schedule_teachers_roster_and_status(wo
         assert shown in row, shown
     draft = html.content.decode().split(world.draft_a.title)[1].split("</tr>")[0]
     assert "0/20" in draft and "Bản nháp" in draft
+    # A value no choice names (written by an older version) is shown as it is.
+    TutoringClass.objects.filter(pk=world.draft_a.pk).update(category="old_kind")
+    html = client_for(world.principal).get(reverse("tutoring:class_list", args=[world.school_a.pk]))
+    assert "old_kind" in html.content.decode().split(world.draft_a.title)[1].split("</tr>")[0]
 
 
 def test_the_class_list_of_500_classes_renders_in_constant_queries(world):

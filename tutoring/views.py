@@ -39,11 +39,18 @@ ACTIONS = {
 }
 
 
+def _label(choices, value):
+    """``get_FOO_display()`` without translating every choice to find one: the label of
+    ``value`` among ``choices`` (an enumeration), or the value itself."""
+    try:
+        return choices(value).label
+    except ValueError:
+        return value
+
+
 def _schedule(activity) -> list[str]:
-    # Weekday(…).label rather than get_weekday_display(), which translates every day's
-    # name to find one.
     return [
-        f"{Weekday(slot.weekday).label} {slot.start:%H:%M}–{slot.end:%H:%M}"
+        f"{_label(Weekday, slot.weekday)} {slot.start:%H:%M}–{slot.end:%H:%M}"
         for slot in activity.slots.all()
     ]
 
@@ -116,10 +123,10 @@ def class_list(request, pk):
             "rows": [
                 {
                     "class": tc,
-                    "category": Category(tc.category).label,
+                    "category": _label(Category, tc.category),
                     "schedule": _schedule(tc),
                     "teachers": _teachers(tc),
-                    "status": Activity.Status(tc.status).label,
+                    "status": _label(Activity.Status, tc.status),
                 }
                 for tc in page.object_list
             ],
