@@ -54,7 +54,7 @@ SCRIPTS = ROOT / "scripts"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(SCRIPTS))
 
-from bench_report import SERVER, START_HINT, exists, maintenance  # noqa: E402
+from bench_report import SERVER, START_HINT, city_report, exists, maintenance  # noqa: E402
 
 HOST, PORT = "127.0.0.1", 8765
 BASE = f"http://{HOST}:{PORT}"
@@ -508,30 +508,16 @@ def load(target: Target, folder: Path, seconds: int) -> dict:
 
 def city_pdf() -> dict:
     from django.contrib.auth import get_user_model
-    from django.db import connection
-    from django.test import override_settings
-    from django.test.utils import CaptureQueriesContext
 
     from public.management.commands.seed_demo import CURRENT_YEAR
-    from reports import services, tasks
-    from reports.models import DocumentKind, ReportJob
     from schools.models import SchoolYear
 
     official = get_user_model().objects.get(username=f"{PREFIX.lower()}.so")
     year = SchoolYear.objects.get(name=CURRENT_YEAR)
-    dummy = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    with override_settings(TASKS=dummy):
-        job = services.report_request(
-            actor=official, job=ReportJob(kind=DocumentKind.CITY, school_year=year)
-        )
-    with CaptureQueriesContext(connection) as queries:
-        started = time.perf_counter()
-        tasks.run(job.pk)
-        seconds = time.perf_counter() - started
-    job.refresh_from_db()
+    job, seconds, queries = city_report(official, year)
     return {
         "seconds": seconds,
-        "queries": len(queries),
+        "queries": queries,
         "status": job.status,
         "error": job.error,
         "bytes": job.document.size if job.document_id else None,

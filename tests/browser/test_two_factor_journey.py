@@ -27,21 +27,12 @@ def sign_in(page, username):
 
 
 def test_an_official_sets_up_two_step_verification_and_signs_in_with_it(
-    world, browser, live_server, settings, screenshot
+    world, phone_page, settings, screenshot
 ):
     settings.TWO_FACTOR_REQUIRED = True
     settings.AXES_ENABLED = False
-    context = browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": 360, "height": 740},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="vi-VN",
-    )
-    context.set_default_timeout(15_000)
+    page = phone_page
     errors = []
-    page = context.new_page()
     page.on("pageerror", lambda error: errors.append(str(error)))
     official = world.department
 
@@ -106,5 +97,4 @@ def test_an_official_sets_up_two_step_verification_and_signs_in_with_it(
     page.locator("#login-code button[type=submit]").click()
     assert reverse("login_code") in page.url  # used up
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-    context.close()
     assert errors == []
